@@ -1,0 +1,50 @@
+/**
+ * The error taxonomy that drives behaviour:
+ * - {@link TransientError}: retry through SQS (report the message in `batchItemFailures`); on the last
+ *   allowed receive, quarantine with `PROCESSING_FAILED`.
+ * - {@link PermanentError}: retrying cannot help; act now (quarantine, record GONE, or DLQ).
+ */
+export class SilentScalperError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A failure that may succeed on a later receive (throttling, 5xx, timeouts, network). */
+export class TransientError extends SilentScalperError {}
+
+/** A failure that no retry can fix. */
+export class PermanentError extends SilentScalperError {}
+
+/** The SQS message body is not an S3 event notification: it goes to the DLQ with this error attached. */
+export class PoisonMessageError extends PermanentError {
+  constructor(
+    message: string,
+    public readonly messageId: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The object of the event no longer exists (deleted or overwritten before processing): recorded GONE. */
+export class ObjectGoneError extends PermanentError {
+  constructor(
+    public readonly bucket: string,
+    public readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(`s3://${bucket}/${key} no longer exists`, options);
+  }
+}
+
+/** Missing or invalid configuration; the message names the variable. Fails at cold start. */
+export class ConfigError extends SilentScalperError {
+  constructor(
+    public readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}

@@ -1,0 +1,64 @@
+import type { FileStatus, HistoryStep, QuarantineReason } from './constants.ts';
+
+/**
+ * One item of the metadata table for one upload (object version). Attribute names from `bucket` to
+ * `receiveCount` are the contract in DESIGN.md; the rest are this project's additions.
+ */
+export interface FileRecord {
+  // keys (see recordKeys.ts)
+  pk: string;
+  sk: string;
+  statusShard: string;
+  timeShard: string;
+  listSk: string;
+  recordType: 'UPLOAD';
+  // contract
+  bucket: string;
+  /** Decoded object key. */
+  key: string;
+  status: FileStatus;
+  /** Present when status is QUARANTINED. */
+  reason?: QuarantineReason;
+  size: number;
+  etag?: string;
+  declaredContentType?: string;
+  /** Sniffed MIME type; absent when unknown. */
+  mime?: string;
+  /** Sniffed extension; absent when unknown. */
+  ext?: string;
+  /** ISO-8601 UTC event time of the S3 notification. */
+  eventTime: string;
+  /** ISO-8601 UTC time the record was produced. */
+  processedAt: string;
+  durationMs: number;
+  queueLatencyMs: number;
+  receiveCount: number;
+  // additions
+  uploadId: string;
+  versionId?: string;
+  sniffMs?: number;
+  /** `text` or `binary` when `file-type` does not know the bytes. */
+  contentClass?: 'text' | 'binary';
+  /** Where a quarantined object now lives. */
+  quarantineBucket?: string;
+  quarantineKey?: string;
+  /** The last error, for PROCESSING_FAILED and policy details (e.g. "extension .jpg, content pdf"). */
+  error?: string;
+  /** Retry attempt carried in object metadata (0 for an original upload). */
+  attempt: number;
+  messageId: string;
+}
+
+/** One operation step in a file's history (a separate item so a rewritten upload never erases it). */
+export interface HistoryStepRecord {
+  pk: string;
+  sk: string;
+  recordType: 'STEP';
+  step: HistoryStep;
+  bucket: string;
+  key: string;
+  at: string;
+  attempt?: number;
+  reason?: QuarantineReason;
+  detail?: string;
+}
