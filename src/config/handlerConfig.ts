@@ -165,3 +165,20 @@ export const handlerEnvironment = (args: {
   if (t.timeSafetyMarginMs !== undefined) env[HANDLER_ENV.timeSafetyMarginMs] = String(t.timeSafetyMarginMs);
   return env;
 };
+
+/**
+ * Where the AWS clients point, from the environment: `AWS_ENDPOINT_URL` (the SDK's own variable) and
+ * the region. Used by the Lambda entry points; the CLI takes the same values from its flags.
+ */
+export const loadAwsTarget = (
+  env: Env = process.env,
+): { endpoint?: string; region: string; hasCredentials: boolean } => {
+  const endpoint = env.AWS_ENDPOINT_URL?.trim() || undefined;
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',
+    hasCredentials: Boolean(
+      env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI,
+    ),
+  };
+};
