@@ -34,7 +34,8 @@ export const listFiles = async (
   const index = status ? TABLE_SCHEMA.indexes.byStatus : TABLE_SCHEMA.indexes.byTime;
   const partitions = status ? statusShards(status) : timeShards();
 
-  const names: Record<string, string> = { '#p': index.partitionKey, '#s': index.sortKey };
+  // DynamoDB rejects attribute names that no expression uses, so '#s' is only added with a sort condition.
+  const names: Record<string, string> = { '#p': index.partitionKey };
   const values: Record<string, unknown> = {};
   let sortCondition = '';
   // A key condition allows one comparison on the sort key: with both bounds, BETWEEN is inclusive, so the
@@ -50,6 +51,7 @@ export const listFiles = async (
     sortCondition = ' AND #s >= :since';
     values[':since'] = since;
   }
+  if (sortCondition) names['#s'] = index.sortKey;
   let filter: string | undefined;
   if (keyPrefix) {
     filter = 'begins_with(#key, :prefix)';
