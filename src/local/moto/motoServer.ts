@@ -5,10 +5,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The launcher that patches moto's O(queue depth) SQS attribute scan before starting the server. */
+/** The launcher that patches moto's O(queue depth) SQS costs before starting the server. */
 export const MOTO_LAUNCHER = join(here, 'launch_moto.py');
 /** Project root (two levels above src/local/moto). */
 const projectRoot = resolve(here, '../../..');
+/** The port local-AWS tools conventionally use; `silent-scalper up` defaults to it. */
+export const DEFAULT_MOTO_PORT = 4566;
 
 /** A running moto server. */
 export interface MotoServer {
@@ -27,8 +29,10 @@ export interface StartMotoOptions {
   readonly port?: number;
   /** @default 20000 */
   readonly startTimeoutMs?: number;
-  /** Where moto's own output goes. @default 'ignore' */
+  /** Where moto's own output goes; with 'ignore' the last lines are still kept for error messages. @default 'ignore' */
   readonly stdio?: 'ignore' | 'inherit';
+  /** How to tell the user to pick another port, in the "port in use" error. @default '--port <n>' */
+  readonly portHint?: string;
 }
 
 /** Thrown when moto cannot start; the message says how to fix it. */
@@ -36,6 +40,20 @@ export class MotoStartError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'MotoStartError';
+  }
+}
+
+/** Thrown when the requested port is taken; carries the port. */
+export class PortInUseError extends MotoStartError {
+  constructor(
+    public readonly port: number,
+    host: string,
+    hint: string,
+  ) {
+    super(
+      `port ${port} on ${host} is already in use (another moto or local AWS emulator?): stop what listens there, or choose another port with ${hint}`,
+    );
+    this.name = 'PortInUseError';
   }
 }
 
@@ -79,36 +97,73 @@ export const portInUse = (port: number, host = '127.0.0.1'): Promise<boolean> =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Children still running, killed if this process exits without stopping them (a crashed test, Ctrl-C). */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+const installExitHook = (): void => {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+};
+
+/** Keep the last lines a child wrote, to explain a failed start. */
+const tail = (stream: NodeJS.ReadableStream | null, maxChars = 4000): (() => string) => {
+  let text = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    text = (text + chunk).slice(-maxChars);
+  });
+  return () => text.trim();
+};
+
 /** Start moto through the patched launcher on loopback and wait until it answers. */
 export const startMoto = async (options: StartMotoOptions = {}): Promise<MotoServer> => {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port && options.port > 0 ? options.port : await freePort(host);
-  if (await portInUse(port, host))
-    throw new MotoStartError(
-      `port ${port} on ${host} is already in use: stop what listens there or choose another port (--port or MOTO_PORT)`,
-    );
+  const hint = options.portHint ?? '--port <n>';
+  const requested = options.port && options.port > 0 ? options.port : undefined;
+  const port = requested ?? (await freePort(host));
+  if (await portInUse(port, host)) throw new PortInUseError(port, host, hint);
   const python = findMotoPython();
+  const inherit = options.stdio === 'inherit';
   const child: ChildProcess = spawn(python, [MOTO_LAUNCHER, '-H', host, '-p', String(port)], {
-    stdio: options.stdio ?? 'ignore',
+    stdio: inherit ? 'inherit' : ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });
+  installExitHook();
+  running.add(child);
+  const stderrTail = inherit ? () => '' : tail(child.stderr);
   let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
+  const exitedPromise = new Promise<void>((r) =>
+    child.once('exit', () => {
+      exited = true;
+      running.delete(child);
+      r();
+    }),
+  );
+  // A spawn failure (python vanished) emits 'error' and then 'exit'; the wait loop below reports it.
+  child.once('error', () => undefined);
   const endpoint = `http://${host}:${port}`;
   const stop = async (): Promise<void> => {
     if (exited) return;
-    const done = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await done;
+    await exitedPromise;
     clearTimeout(timer);
   };
-  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
+  const deadline = Date.now() + startTimeoutMs;
   while (Date.now() < deadline) {
-    if (exited)
-      throw new MotoStartError(`moto exited during start (port ${port}); run it by hand to see why`);
+    if (exited) {
+      const output = stderrTail();
+      // Lost a race for the port between our check and moto's bind.
+      if (/address already in use|is in use by another program/i.test(output))
+        throw new PortInUseError(port, host, hint);
+      throw new MotoStartError(
+        `moto exited during start on port ${port}${output ? `:\n${output}` : ''}\nTry: ${python} ${MOTO_LAUNCHER} -H ${host} -p ${port}`,
+      );
+    }
     try {
       const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return { endpoint, port, pid: child.pid, stop };
@@ -118,7 +173,5 @@ export const startMoto = async (options: StartMotoOptions = {}): Promise<MotoSer
     await sleep(100);
   }
   await stop();
-  throw new MotoStartError(
-    `moto did not answer on ${endpoint} within ${options.startTimeoutMs ?? 20_000} ms`,
-  );
+  throw new MotoStartError(`moto did not answer on ${endpoint} within ${startTimeoutMs} ms`);
 };
