@@ -1,0 +1,199 @@
+import {
+  CancelMessageMoveTaskCommand,
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ListMessageMoveTasksCommand,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { type BatchOutcome, type MoveTask, MoveTaskUnsupportedError, type ReplayQueues } from './ports.ts';
+
+/** Where the replay reads from and writes to. */
+export interface ReplayQueueUrls {
+  readonly dlqUrl: string;
+  readonly ingestQueueUrl: string;
+}
+
+/**
+ * True when an error means "this endpoint has no message move task API": moto answers those actions
+ * with an HTML page, which the SDK reports as a deserialization `SyntaxError`; other emulators answer
+ * `UnsupportedOperation`/`InvalidAction`/`UnknownOperation`.
+ */
+export const isMoveTaskUnsupported = (error: unknown): boolean => {
+  if (!(error instanceof Error)) return false;
+  const name = error.name;
+  return (
+    name === 'SyntaxError' ||
+    /Deserialization error/i.test(error.message) ||
+    /UnsupportedOperation|InvalidAction|UnknownOperation|NotImplemented/i.test(name)
+  );
+};
+
+const outcome = (
+  successful: readonly { Id?: string | undefined }[] | undefined,
+  failed:
+    | readonly { Id?: string | undefined; Message?: string | undefined; Code?: string | undefined }[]
+    | undefined,
+): BatchOutcome => ({
+  successful: (successful ?? []).map((s) => s.Id ?? ''),
+  failed: (failed ?? []).map((f) => ({ id: f.Id ?? '', message: f.Message ?? f.Code ?? 'failed' })),
+});
+
+const stringAttributes = (
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): Record<string, string> => {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (value.StringValue !== undefined) result[name] = value.StringValue;
+  }
+  return result;
+};
+
+/** The SQS implementation of {@link ReplayQueues}. */
+export const sqsReplayQueues = (sqs: SQSClient, urls: ReplayQueueUrls): ReplayQueues => {
+  const arns = new Map<string, string>();
+  const queueArn = async (url: string): Promise<string> => {
+    const known = arns.get(url);
+    if (known) return known;
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
+    const arn = out.Attributes?.QueueArn;
+    if (!arn) throw new Error(`no QueueArn for ${url}`);
+    arns.set(url, arn);
+    return arn;
+  };
+  const moveTaskCall = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (isMoveTaskUnsupported(error))
+        throw new MoveTaskUnsupportedError('this endpoint does not implement SQS message move tasks', {
+          cause: error,
+        });
+      throw error;
+    }
+  };
+
+  return {
+    async receive(maxMessages, visibilityTimeoutSeconds, waitTimeSeconds) {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: urls.dlqUrl,
+          MaxNumberOfMessages: maxMessages,
+          VisibilityTimeout: visibilityTimeoutSeconds,
+          WaitTimeSeconds: waitTimeSeconds,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      return (out.Messages ?? []).flatMap((m) =>
+        m.MessageId && m.ReceiptHandle
+          ? [
+              {
+                messageId: m.MessageId,
+                receiptHandle: m.ReceiptHandle,
+                body: m.Body ?? '',
+                attributes: { ...(m.Attributes ?? {}) },
+                messageAttributes: stringAttributes(m.MessageAttributes),
+              },
+            ]
+          : [],
+      );
+    },
+    async send(entries) {
+      const out = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: urls.ingestQueueUrl,
+          Entries: entries.map((e) => ({
+            Id: e.id,
+            MessageBody: e.body,
+            ...(Object.keys(e.messageAttributes).length > 0
+              ? {
+                  MessageAttributes: Object.fromEntries(
+                    Object.entries(e.messageAttributes).map(([k, v]) => [
+                      k,
+                      { DataType: 'String', StringValue: v },
+                    ]),
+                  ),
+                }
+              : {}),
+          })),
+        }),
+      );
+      return outcome(out.Successful, out.Failed);
+    },
+    async delete(entries) {
+      const out = await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: urls.dlqUrl,
+          Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
+        }),
+      );
+      return outcome(out.Successful, out.Failed);
+    },
+    async changeVisibility(entries, visibilityTimeoutSeconds) {
+      const out = await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: urls.dlqUrl,
+          Entries: entries.map((e) => ({
+            Id: e.id,
+            ReceiptHandle: e.receiptHandle,
+            VisibilityTimeout: visibilityTimeoutSeconds,
+          })),
+        }),
+      );
+      return outcome(out.Successful, out.Failed);
+    },
+    async approximateDepth() {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: urls.dlqUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
+      return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+    },
+    async startMoveTask(maxPerSecond) {
+      const [sourceArn, destinationArn] = [await queueArn(urls.dlqUrl), await queueArn(urls.ingestQueueUrl)];
+      const out = await moveTaskCall(() =>
+        sqs.send(
+          new StartMessageMoveTaskCommand({
+            SourceArn: sourceArn,
+            DestinationArn: destinationArn,
+            ...(maxPerSecond !== undefined ? { MaxNumberOfMessagesPerSecond: maxPerSecond } : {}),
+          }),
+        ),
+      );
+      if (!out.TaskHandle) throw new Error('StartMessageMoveTask returned no task handle');
+      return out.TaskHandle;
+    },
+    async latestMoveTask(): Promise<MoveTask | undefined> {
+      const sourceArn = await queueArn(urls.dlqUrl);
+      const out = await moveTaskCall(() =>
+        sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 })),
+      );
+      const task = out.Results?.[0];
+      if (!task) return undefined;
+      return {
+        ...(task.TaskHandle ? { taskHandle: task.TaskHandle } : {}),
+        status: task.Status ?? 'UNKNOWN',
+        approximateMoved: task.ApproximateNumberOfMessagesMoved ?? 0,
+        ...(task.ApproximateNumberOfMessagesToMove !== undefined
+          ? { approximateToMove: task.ApproximateNumberOfMessagesToMove }
+          : {}),
+        ...(task.FailureReason ? { failureReason: task.FailureReason } : {}),
+      };
+    },
+    async cancelMoveTask(taskHandle) {
+      const out = await moveTaskCall(() =>
+        sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: taskHandle })),
+      );
+      return out.ApproximateNumberOfMessagesMoved ?? 0;
+    },
+  };
+};

@@ -1,0 +1,147 @@
+import type { BatchOutcome, MoveTask, QueueMessage, ReplayQueues } from '../../src/ops/ports.ts';
+import { MoveTaskUnsupportedError } from '../../src/ops/ports.ts';
+
+/** The body of an S3 event notification for these keys (percent-encoded as S3 writes them). */
+export const s3EventBody = (bucket: string, keys: readonly string[]): string =>
+  JSON.stringify({
+    Records: keys.map((key) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      eventTime: '2026-11-25T10:00:00.000Z',
+      s3: {
+        bucket: { name: bucket },
+        object: { key: encodeURIComponent(key).replace(/%20/g, '+'), size: 5, eTag: 'abc' },
+      },
+    })),
+  });
+
+interface FakeMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly messageAttributes: Record<string, string>;
+  hidden: boolean;
+  receipt: number;
+}
+
+/**
+ * An in-memory DLQ + ingest queue. Received messages stay hidden until deleted or made visible again
+ * (no clock: a hold never expires on its own). `duplicateNextReceive` makes the next receive return its
+ * first message twice, as SQS may.
+ */
+export class FakeReplayQueues implements ReplayQueues {
+  readonly dlq: FakeMessage[] = [];
+  readonly ingest: { body: string; messageAttributes: Record<string, string> }[] = [];
+  readonly calls: string[] = [];
+  duplicateNextReceive = false;
+  /** Entry positions of the next send that fail. */
+  failNextSend: number[] = [];
+  moveTasks: MoveTask[] | 'unsupported' = 'unsupported';
+  private nextId = 1;
+
+  add(body: string, messageAttributes: Record<string, string> = {}): string {
+    const messageId = `m-${this.nextId++}`;
+    this.dlq.push({ messageId, body, messageAttributes, hidden: false, receipt: 0 });
+    return messageId;
+  }
+
+  visibleIds(): string[] {
+    return this.dlq.filter((m) => !m.hidden).map((m) => m.messageId);
+  }
+
+  async receive(maxMessages: number): Promise<QueueMessage[]> {
+    this.calls.push('receive');
+    const picked = this.dlq.filter((m) => !m.hidden).slice(0, maxMessages);
+    const out = picked.map((m) => {
+      m.hidden = true;
+      m.receipt += 1;
+      return {
+        messageId: m.messageId,
+        receiptHandle: `${m.messageId}#${m.receipt}`,
+        body: m.body,
+        attributes: {},
+        messageAttributes: m.messageAttributes,
+      };
+    });
+    if (this.duplicateNextReceive && out[0]) {
+      this.duplicateNextReceive = false;
+      out.push({ ...out[0] });
+    }
+    return out;
+  }
+
+  async send(
+    entries: readonly { id: string; body: string; messageAttributes: Readonly<Record<string, string>> }[],
+  ): Promise<BatchOutcome> {
+    this.calls.push(`send:${entries.length}`);
+    if (new Set(entries.map((e) => e.id)).size !== entries.length)
+      throw new Error('BatchEntryIdsNotDistinct');
+    const failing = new Set(this.failNextSend);
+    this.failNextSend = [];
+    const successful: string[] = [];
+    const failed: { id: string; message: string }[] = [];
+    entries.forEach((e, i) => {
+      if (failing.has(i)) failed.push({ id: e.id, message: 'injected send failure' });
+      else {
+        this.ingest.push({ body: e.body, messageAttributes: { ...e.messageAttributes } });
+        successful.push(e.id);
+      }
+    });
+    return { successful, failed };
+  }
+
+  private find(receiptHandle: string): FakeMessage | undefined {
+    const [id, receipt] = receiptHandle.split('#');
+    const m = this.dlq.find((x) => x.messageId === id);
+    return m && String(m.receipt) === receipt ? m : undefined;
+  }
+
+  async delete(entries: readonly { id: string; receiptHandle: string }[]): Promise<BatchOutcome> {
+    this.calls.push(`delete:${entries.length}`);
+    if (new Set(entries.map((e) => e.id)).size !== entries.length)
+      throw new Error('BatchEntryIdsNotDistinct');
+    const successful: string[] = [];
+    const failed: { id: string; message: string }[] = [];
+    for (const e of entries) {
+      const m = this.find(e.receiptHandle);
+      if (!m) failed.push({ id: e.id, message: 'ReceiptHandleIsInvalid' });
+      else {
+        this.dlq.splice(this.dlq.indexOf(m), 1);
+        successful.push(e.id);
+      }
+    }
+    return { successful, failed };
+  }
+
+  async changeVisibility(
+    entries: readonly { id: string; receiptHandle: string }[],
+    seconds: number,
+  ): Promise<BatchOutcome> {
+    this.calls.push(`visibility:${entries.length}:${seconds}`);
+    for (const e of entries) {
+      const m = this.find(e.receiptHandle);
+      if (m && seconds === 0) m.hidden = false;
+    }
+    return { successful: entries.map((e) => e.id), failed: [] };
+  }
+
+  async approximateDepth(): Promise<number> {
+    return this.visibleIds().length;
+  }
+
+  async startMoveTask(): Promise<string> {
+    this.calls.push('startMoveTask');
+    if (this.moveTasks === 'unsupported') throw new MoveTaskUnsupportedError('no move tasks here');
+    return 'task-1';
+  }
+
+  async latestMoveTask(): Promise<MoveTask | undefined> {
+    if (this.moveTasks === 'unsupported') throw new MoveTaskUnsupportedError('no move tasks here');
+    return this.moveTasks.length > 1 ? this.moveTasks.shift() : this.moveTasks[0];
+  }
+
+  async cancelMoveTask(taskHandle: string): Promise<number> {
+    this.calls.push(`cancel:${taskHandle}`);
+    return 7;
+  }
+}
