@@ -182,3 +182,10 @@ export const loadAwsTarget = (
     ),
   };
 };
+
+/**
+ * True inside AWS Lambda (the runtime sets `AWS_LAMBDA_FUNCTION_NAME`); the ingest handler then validates
+ * its configuration at module initialisation, so a bad configuration fails the cold start.
+ */
+export const isLambdaRuntime = (env: Env = process.env): boolean =>
+  Boolean(env.AWS_LAMBDA_FUNCTION_NAME?.trim());
