@@ -1,0 +1,390 @@
+import { CfnOutput, Duration, Lazy, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  AccountRootPrincipal,
+  PolicyDocument,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type CfnBucket, EventType, type NotificationKeyFilter } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { type HandlerConfig, handlerEnvironment } from '../src/config/handlerConfig.ts';
+import { type PipelineSettings, resolvePipelineSettings } from '../src/config/settings.ts';
+import { IngestQueues } from './constructs/IngestQueues.ts';
+import { MetadataTable } from './constructs/MetadataTable.ts';
+import {
+  type AlarmThresholds,
+  DEFAULT_ALARM_THRESHOLDS,
+  PipelineAlarms,
+} from './constructs/PipelineAlarms.ts';
+import { PipelineDashboard } from './constructs/PipelineDashboard.ts';
+import { PipelineFunction } from './constructs/PipelineFunction.ts';
+import { SecureBucket } from './constructs/SecureBucket.ts';
+import { type StackOptions, validateStackConfiguration } from './guards.ts';
+import { STACK_OUTPUTS } from './outputs.ts';
+import { addPipelineWiringCheck } from './wiringCheck.ts';
+
+/** Handler tunables (sniff size, concurrency, blocked types…) the stack may set; unset ones keep the handler's defaults. */
+export type HandlerTunables = Partial<
+  Omit<HandlerConfig, 'metadataTable' | 'quarantineBucket' | 'alertsTopicArn' | 'dlqUrl' | 'maxReceives'>
+>;
+
+/** Entry of the ingest Lambda handler, relative to the repository root. */
+export const INGEST_HANDLER_ENTRY = 'src/handlers/ingest.ts';
+
+/** Defaults of the deployment options that are not pipeline settings. */
+export const DEFAULT_STACK_OPTIONS = {
+  quarantineExpiryDays: 30,
+  accessLogExpiryDays: 90,
+  logRetention: RetentionDays.ONE_MONTH,
+} as const;
+
+/** Props of {@link SilentScalperStack}. Every prop is optional; the defaults are the documented ones. */
+export interface SilentScalperStackProps extends StackProps {
+  /** Queue, batch and retry settings. @default DEFAULT_PIPELINE_SETTINGS (src/config/settings.ts) */
+  readonly settings?: Partial<PipelineSettings>;
+  /** Handler tunables. @default the handler's own defaults */
+  readonly handlerTunables?: HandlerTunables;
+  /** More environment variables for the ingest function (e.g. `LOG_LEVEL`). Checked by the guards. */
+  readonly extraEnvironment?: Readonly<Record<string, string>>;
+  /** Only objects whose key matches raise a notification. @default every object */
+  readonly notificationFilter?: { readonly prefix?: string; readonly suffix?: string };
+  /** Quarantined objects are deleted this many days after they were quarantined. @default 30 */
+  readonly quarantineExpiryDays?: number;
+  /** Server access logs are deleted after this many days. @default 90 */
+  readonly accessLogExpiryDays?: number;
+  /** Retention of the function log groups. @default one month */
+  readonly logRetention?: RetentionDays;
+  /** Subscribe this address to the alerts topic (it must confirm the subscription). @default none */
+  readonly alertEmail?: string;
+  /**
+   * Role allowed to read and write the quarantine bucket besides the pipeline functions.
+   * @default a new role any principal of the account with `sts:AssumeRole` permission may assume
+   */
+  readonly quarantineAdminRoleArn?: string;
+  /**
+   * Keep buckets, table and log groups (and the table's deletion protection) when the stack is deleted.
+   * Set false only for throwaway test deployments. @default true
+   */
+  readonly retainData?: boolean;
+  /** Alarm thresholds. @default DEFAULT_ALARM_THRESHOLDS */
+  readonly alarmThresholds?: Partial<AlarmThresholds>;
+}
+
+/**
+ * Silent Scalper on AWS: input bucket → S3 notification → ingest queue (+ DLQ) → ingest function →
+ * metadata table, quarantine bucket and alerts topic, with alarms and a dashboard. Synthesis fails with
+ * a message naming the setting when a setting would break the pipeline.
+ */
+export class SilentScalperStack extends Stack {
+  /** The resolved queue/batch/retry settings the template was built from. */
+  public readonly settings: PipelineSettings;
+  /** The resolved deployment options. */
+  public readonly options: StackOptions;
+  public readonly accessLogBucket: SecureBucket;
+  public readonly inputBucket: SecureBucket;
+  public readonly quarantineBucket: SecureBucket;
+  public readonly queues: IngestQueues;
+  public readonly metadataTable: MetadataTable;
+  public readonly alertsTopic: Topic;
+  public readonly ingest: PipelineFunction;
+  public readonly alarms: PipelineAlarms;
+  public readonly dashboard: PipelineDashboard;
+  /** ARN of the role that may read and write quarantined objects besides the functions. */
+  public readonly quarantineAdminRoleArn: string;
+
+  constructor(scope: Construct, id: string, props: SilentScalperStackProps = {}) {
+    super(scope, id, props);
+    this.settings = resolvePipelineSettings(props.settings);
+    this.options = {
+      quarantineExpiryDays: props.quarantineExpiryDays ?? DEFAULT_STACK_OPTIONS.quarantineExpiryDays,
+      accessLogExpiryDays: props.accessLogExpiryDays ?? DEFAULT_STACK_OPTIONS.accessLogExpiryDays,
+      logRetention: props.logRetention ?? DEFAULT_STACK_OPTIONS.logRetention,
+      alarmThresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...props.alarmThresholds },
+      ...(props.alertEmail === undefined ? {} : { alertEmail: props.alertEmail }),
+      ...(props.notificationFilter === undefined ? {} : { notificationFilter: props.notificationFilter }),
+    };
+    const settings = this.settings;
+    const retainData = props.retainData ?? true;
+    const removalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    // Storage and messaging.
+    this.accessLogBucket = new SecureBucket(this, 'AccessLogs', {
+      removalPolicy,
+      expireAfterDays: this.options.accessLogExpiryDays,
+    });
+    Validations.of(this.accessLogBucket.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the server-access-log destination; logging it into itself would log its own log writes.',
+    });
+    this.inputBucket = new SecureBucket(this, 'Input', {
+      removalPolicy,
+      accessLogs: { bucket: this.accessLogBucket.bucket, prefix: 'input/' },
+      notificationsHandlerRole: this.createNotificationsHandlerRole(),
+    });
+    this.quarantineBucket = new SecureBucket(this, 'Quarantine', {
+      removalPolicy,
+      accessLogs: { bucket: this.accessLogBucket.bucket, prefix: 'quarantine/' },
+      expireAfterDays: this.options.quarantineExpiryDays,
+      abortIncompleteUploadsAfterDays: 1,
+      restrictObjectAccess: true,
+    });
+    this.queues = new IngestQueues(this, 'IngestQueues', { settings });
+    this.metadataTable = new MetadataTable(this, 'Metadata', {
+      removalPolicy,
+      deletionProtection: retainData,
+    });
+    this.alertsTopic = new Topic(this, 'AlertsTopic', {
+      displayName: 'Silent Scalper alerts',
+      enforceSSL: true,
+    });
+    Validations.of(this.alertsTopic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alerts carry object keys and counts, never file contents; CloudWatch alarms cannot publish to a topic encrypted with the aws/sns key.',
+    });
+    if (this.options.alertEmail)
+      this.alertsTopic.addSubscription(new EmailSubscription(this.options.alertEmail));
+
+    // The ingest function: environment from the same builder the local runner uses.
+    const environment = {
+      ...handlerEnvironment({
+        metadataTable: this.metadataTable.table.tableName,
+        quarantineBucket: this.quarantineBucket.bucket.bucketName,
+        alertsTopicArn: this.alertsTopic.topicArn,
+        dlqUrl: this.queues.deadLetterQueue.queueUrl,
+        maxReceives: settings.maxReceiveCount,
+        ...(props.handlerTunables ? { tunables: props.handlerTunables } : {}),
+      }),
+      ...props.extraEnvironment,
+    };
+    validateStackConfiguration(settings, this.options, environment);
+
+    this.ingest = new PipelineFunction(this, 'Ingest', {
+      entry: INGEST_HANDLER_ENTRY,
+      description: 'Silent Scalper ingest: sniff, validate, track and quarantine uploaded files',
+      timeout: Duration.seconds(settings.functionTimeoutSeconds),
+      memorySizeMb: settings.memorySizeMb,
+      environment,
+      logRetention: this.options.logRetention,
+      logRemovalPolicy: removalPolicy,
+      statements: this.ingestStatements(),
+    });
+    this.ingest.function.addEventSource(
+      new SqsEventSource(this.queues.queue, {
+        batchSize: settings.batchSize,
+        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+        reportBatchItemFailures: settings.reportBatchItemFailures,
+        maxConcurrency: settings.maxConcurrency,
+      }),
+    );
+    this.quarantineBucket.allowObjectAccess(this.ingest.role);
+    Validations.of(this.ingest.role).acknowledge(
+      {
+        id: this.objectWildcardFinding(this.inputBucket),
+        reason:
+          'The function reads and removes whatever keys uploaders create, in this one input bucket only.',
+      },
+      {
+        id: this.objectWildcardFinding(this.quarantineBucket),
+        reason: 'Quarantined copies keep their arbitrary upload keys; writes are limited to this one bucket.',
+      },
+    );
+    this.quarantineAdminRoleArn = props.quarantineAdminRoleArn ?? this.createQuarantineAdminRole().roleArn;
+    this.quarantineBucket.allowObjectAccess(this.quarantineAdminRoleArn);
+
+    // S3 → SQS notifications, written at deploy time by CDK's helper function (see the role below).
+    const filters: NotificationKeyFilter[] = this.options.notificationFilter
+      ? [this.options.notificationFilter]
+      : [];
+    this.inputBucket.bucket.addEventNotification(
+      EventType.OBJECT_CREATED,
+      new SqsDestination(this.queues.queue),
+      ...filters,
+    );
+
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      ingestFunction: this.ingest.function,
+      topic: this.alertsTopic,
+      thresholds: this.options.alarmThresholds,
+    });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      ingestFunction: this.ingest.function,
+      alarms: Object.values(this.alarms.alarms),
+    });
+
+    addPipelineWiringCheck(this, {
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      ingestFunction: this.ingest.function,
+    });
+    this.addOutputs();
+  }
+
+  /** The ingest function's whole permission set (https://docs.aws.amazon.com/service-authorization/latest/reference/). */
+  private ingestStatements(): PolicyStatement[] {
+    const input = this.inputBucket.bucket;
+    const quarantine = this.quarantineBucket.bucket;
+    return [
+      new PolicyStatement({
+        sid: 'ReadInputObjects',
+        // GetObjectTagging: CopyObject copies the source's tags into quarantine.
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
+        resources: [input.arnForObjects('*')],
+      }),
+      new PolicyStatement({
+        sid: 'ListInputSoMissingObjectsRead404',
+        // Without s3:ListBucket, GET/HEAD of a deleted key answers 403 instead of 404, and a file that is
+        // already gone would look like a permission failure
+        // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+        actions: ['s3:ListBucket'],
+        resources: [input.bucketArn],
+      }),
+      new PolicyStatement({
+        sid: 'DeleteMovedInputObjects',
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [input.arnForObjects('*')],
+      }),
+      new PolicyStatement({
+        sid: 'WriteQuarantine',
+        // AbortMultipartUpload: objects over 5 GiB are copied in parts, and a failed copy must clean up.
+        actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+        resources: [quarantine.arnForObjects('*')],
+      }),
+      new PolicyStatement({
+        sid: 'WriteFileMetadata',
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        resources: [this.metadataTable.table.tableArn],
+      }),
+      new PolicyStatement({
+        sid: 'PublishAlerts',
+        actions: ['sns:Publish'],
+        resources: [this.alertsTopic.topicArn],
+      }),
+      new PolicyStatement({
+        sid: 'SendPoisonMessagesToDlq',
+        actions: ['sqs:SendMessage'],
+        resources: [this.queues.deadLetterQueue.queueArn],
+      }),
+      new PolicyStatement({
+        sid: 'ConsumeIngestQueue',
+        // What the SQS event source mapping needs, exactly
+        // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-permissions).
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ChangeMessageVisibility',
+        ],
+        resources: [this.queues.queue.queueArn],
+      }),
+    ];
+  }
+
+  /**
+   * CDK writes S3 notification settings through a helper Lambda function; by default its role has a
+   * managed policy and `s3:PutBucketNotification` on `*`. This role can only set the notifications of the
+   * input bucket, and it is immutable, so CDK cannot add those broader grants. The helper gets no log
+   * permission: it reports a failure to CloudFormation with the error, which shows in the stack events.
+   */
+  private createNotificationsHandlerRole() {
+    const role = new Role(this, 'InputNotificationsRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Lets the CDK notifications helper set the input bucket event notifications, nothing else',
+      inlinePolicies: {
+        InputNotifications: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              sid: 'SetInputBucketNotifications',
+              actions: ['s3:PutBucketNotification'],
+              // Lazy: the bucket is created with this role, so its ARN is only known afterwards.
+              resources: [Lazy.string({ produce: () => this.inputBucket.bucket.bucketArn })],
+            }),
+          ],
+        }),
+      },
+    });
+    return role.withoutPolicyUpdates();
+  }
+
+  /** A role for people (or tools) that inspect, restore or purge quarantined files. */
+  private createQuarantineAdminRole(): Role {
+    const quarantine = this.quarantineBucket.bucket;
+    const role = new Role(this, 'QuarantineAdminRole', {
+      assumedBy: new AccountRootPrincipal(),
+      description:
+        'Reads, restores and purges quarantined files (the quarantine bucket denies everyone else)',
+      inlinePolicies: {
+        Quarantine: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              sid: 'ListQuarantine',
+              actions: ['s3:ListBucket'],
+              resources: [quarantine.bucketArn],
+            }),
+            new PolicyStatement({
+              sid: 'ManageQuarantinedObjects',
+              actions: [
+                's3:GetObject',
+                's3:GetObjectTagging',
+                's3:PutObject',
+                's3:PutObjectTagging',
+                's3:DeleteObject',
+              ],
+              resources: [quarantine.arnForObjects('*')],
+            }),
+            new PolicyStatement({
+              sid: 'RestoreToInput',
+              actions: ['s3:PutObject', 's3:PutObjectTagging'],
+              resources: [this.inputBucket.bucket.arnForObjects('*')],
+            }),
+          ],
+        }),
+      },
+    });
+    Validations.of(role).acknowledge(
+      {
+        id: this.objectWildcardFinding(this.quarantineBucket),
+        reason: 'Quarantined object keys mirror arbitrary upload keys; access is limited to this one bucket.',
+      },
+      {
+        id: this.objectWildcardFinding(this.inputBucket),
+        reason: 'Restoring a file writes it back under its original, arbitrary key in this one input bucket.',
+      },
+    );
+    return role;
+  }
+
+  /** cdk-nag's finding id for `<bucket ARN>/*` in an IAM policy (object keys are not known in advance). */
+  private objectWildcardFinding(bucket: SecureBucket): string {
+    const logicalId = this.getLogicalId(bucket.bucket.node.defaultChild as CfnBucket);
+    return `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`;
+  }
+
+  private addOutputs(): void {
+    const outputs: Record<(typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS], string> = {
+      [STACK_OUTPUTS.inputBucketName]: this.inputBucket.bucket.bucketName,
+      [STACK_OUTPUTS.quarantineBucketName]: this.quarantineBucket.bucket.bucketName,
+      [STACK_OUTPUTS.ingestQueueUrl]: this.queues.queue.queueUrl,
+      [STACK_OUTPUTS.ingestQueueArn]: this.queues.queue.queueArn,
+      [STACK_OUTPUTS.deadLetterQueueUrl]: this.queues.deadLetterQueue.queueUrl,
+      [STACK_OUTPUTS.deadLetterQueueArn]: this.queues.deadLetterQueue.queueArn,
+      [STACK_OUTPUTS.metadataTableName]: this.metadataTable.table.tableName,
+      [STACK_OUTPUTS.alertsTopicArn]: this.alertsTopic.topicArn,
+      [STACK_OUTPUTS.ingestFunctionName]: this.ingest.function.functionName,
+      [STACK_OUTPUTS.dashboardName]: this.dashboard.dashboard.dashboardName,
+      [STACK_OUTPUTS.quarantineAdminRoleArn]: this.quarantineAdminRoleArn,
+    };
+    for (const [key, value] of Object.entries(outputs)) new CfnOutput(this, key, { value });
+  }
+}

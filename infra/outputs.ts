@@ -1,0 +1,25 @@
+/**
+ * Names shared by the CDK app and the CLI. Plain TypeScript with no aws-cdk-lib import, so the CLI can
+ * read a deployed stack's outputs without loading the CDK.
+ */
+
+/** Default CloudFormation stack name of the deployment (`cdk deploy`, CLI `--stack`). */
+export const DEFAULT_STACK_NAME = 'SilentScalper';
+
+/** Keys of the stack outputs the CLI reads (CloudFormation `DescribeStacks` → `Outputs[].OutputKey`). */
+export const STACK_OUTPUTS = {
+  inputBucketName: 'InputBucketName',
+  quarantineBucketName: 'QuarantineBucketName',
+  ingestQueueUrl: 'IngestQueueUrl',
+  ingestQueueArn: 'IngestQueueArn',
+  deadLetterQueueUrl: 'DeadLetterQueueUrl',
+  deadLetterQueueArn: 'DeadLetterQueueArn',
+  metadataTableName: 'MetadataTableName',
+  alertsTopicArn: 'AlertsTopicArn',
+  ingestFunctionName: 'IngestFunctionName',
+  dashboardName: 'DashboardName',
+  quarantineAdminRoleArn: 'QuarantineAdminRoleArn',
+} as const;
+
+/** One stack output key. */
+export type StackOutputKey = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
