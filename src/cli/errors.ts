@@ -62,7 +62,9 @@ export const explainError = (error: unknown, context: ErrorContext = {}): string
   )
     return `AWS rejected the credentials (${name}: ${message}): refresh them (e.g. aws sso login) and try again.`;
   if (name === 'ValidationError' && /does not exist/i.test(message))
-    return `stack "${context.stack ?? '?'}" does not exist in ${context.region ?? 'this region'}: deploy it with \`npx cdk deploy\`, pass --stack <name> and --region, or ${LOCAL_HINT}.`;
+    return context.endpoint
+      ? `stack "${context.stack ?? '?'}" does not exist on ${context.endpoint}: create it there, or leave out --stack to use the local resource names.`
+      : `stack "${context.stack ?? '?'}" does not exist in ${context.region ?? 'this region'}: deploy it with \`npx cdk deploy\`, pass --stack <name> and --region, or ${LOCAL_HINT}.`;
   if (['AccessDenied', 'AccessDeniedException', 'AuthorizationError'].includes(name))
     return `access denied (${message}): the credentials in use lack a permission this command needs.`;
   if (

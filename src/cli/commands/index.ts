@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
+import { filesCommand } from './files.ts';
+import { showCommand } from './show.ts';
+import { statusCommand } from './status.ts';
+import { uploadCommand } from './upload.ts';
 
 /** Each command lives in its own file and adds itself here. */
 export const registerCommands = (program: Command): void => {
-  void program;
+  program.addCommand(uploadCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(filesCommand());
+  program.addCommand(showCommand());
 };
