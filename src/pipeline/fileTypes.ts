@@ -182,7 +182,7 @@ export const EXTENSION_TYPES: Readonly<Record<string, ClaimedType>> = {
   dll: claim(['exe']),
   scr: claim(['exe']),
   sys: claim(['exe']),
-  msi: claim(['cfb', 'msi']),
+  msi: claim(['cfb']),
   elf: claim(['elf']),
   so: claim(['elf']),
   dylib: claim(['macho']),
