@@ -3,7 +3,7 @@
  * beside them (`sqsReplayQueues.ts`, `awsRetryPorts.ts`); unit tests pass fakes, integration tests wrap
  * the real ones to inject faults (a crash between send and delete, a failing copy).
  */
-import type { HistoryStepRecord } from '../pipeline/types.ts';
+import type { FileRecord, HistoryStepRecord } from '../pipeline/types.ts';
 
 /** One message received from the DLQ. */
 export interface QueueMessage {
@@ -76,4 +76,15 @@ export interface HistoryWriter {
    * resolves to false when it already did (so a step, and its alert, happen once).
    */
   putStep(step: HistoryStepRecord, options?: { onlyIfAbsent?: boolean }): Promise<boolean>;
+}
+
+/** The metadata table as the quarantine retry reads it. */
+export interface QuarantineLedger {
+  /**
+   * Upload records whose status is QUARANTINED, newest first, at most `maxRecords`; with `since`, only
+   * those processed at or after it (ISO-8601).
+   */
+  listQuarantined(options: { since?: string; maxRecords: number }): Promise<FileRecord[]>;
+  /** One file's uploads and steps, oldest first. */
+  fileHistory(bucket: string, key: string): Promise<{ uploads: FileRecord[]; steps: HistoryStepRecord[] }>;
 }

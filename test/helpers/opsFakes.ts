@@ -1,5 +1,15 @@
-import type { BatchOutcome, MoveTask, QueueMessage, ReplayQueues } from '../../src/ops/ports.ts';
+import type {
+  BatchOutcome,
+  HistoryWriter,
+  MoveTask,
+  QuarantineLedger,
+  QueueMessage,
+  ReplayQueues,
+} from '../../src/ops/ports.ts';
 import { MoveTaskUnsupportedError } from '../../src/ops/ports.ts';
+import { ObjectGoneError } from '../../src/pipeline/errors.ts';
+import type { AlertMessage, ObjectHead, ObjectStore } from '../../src/pipeline/ports.ts';
+import type { FileRecord, HistoryStepRecord } from '../../src/pipeline/types.ts';
 
 /** The body of an S3 event notification for these keys (percent-encoded as S3 writes them). */
 export const s3EventBody = (bucket: string, keys: readonly string[]): string =>
@@ -143,5 +153,123 @@ export class FakeReplayQueues implements ReplayQueues {
   async cancelMoveTask(taskHandle: string): Promise<number> {
     this.calls.push(`cancel:${taskHandle}`);
     return 7;
+  }
+}
+
+// ---- quarantine retry fakes ----
+
+/** One object in {@link FakeObjectStore}. */
+export interface FakeObject {
+  body: string;
+  contentType?: string;
+  metadata: Record<string, string>;
+  etag: string;
+  tags?: Record<string, string>;
+}
+
+/** An in-memory object store with S3's If-Match semantics on copy source and delete. */
+export class FakeObjectStore implements ObjectStore {
+  readonly objects = new Map<string, FakeObject>();
+  readonly calls: string[] = [];
+  failCopy: Error | undefined;
+
+  put(bucket: string, key: string, object: Omit<FakeObject, 'etag'> & { etag?: string }): void {
+    this.objects.set(`${bucket}/${key}`, { ...object, etag: object.etag ?? `"etag-${object.body.length}"` });
+  }
+
+  get(bucket: string, key: string): FakeObject | undefined {
+    return this.objects.get(`${bucket}/${key}`);
+  }
+
+  async readPrefix(): Promise<never> {
+    throw new Error('not used by ops');
+  }
+
+  async headObject(ref: { bucket: string; key: string; ifMatch?: string }): Promise<ObjectHead> {
+    this.calls.push(`head ${ref.bucket}/${ref.key}`);
+    const o = this.get(ref.bucket, ref.key);
+    if (!o || (ref.ifMatch && ref.ifMatch !== o.etag)) throw new ObjectGoneError(ref.bucket, ref.key);
+    return {
+      size: o.body.length,
+      ...(o.contentType ? { contentType: o.contentType } : {}),
+      metadata: { ...o.metadata },
+      etag: o.etag,
+    };
+  }
+
+  async copyObject(args: Parameters<ObjectStore['copyObject']>[0]): Promise<{ etag?: string }> {
+    this.calls.push(
+      `copy ${args.source.bucket}/${args.source.key} -> ${args.target.bucket}/${args.target.key}`,
+    );
+    if (this.failCopy) throw this.failCopy;
+    const o = this.get(args.source.bucket, args.source.key);
+    if (!o || (args.source.ifMatch && args.source.ifMatch !== o.etag))
+      throw new ObjectGoneError(args.source.bucket, args.source.key);
+    this.put(args.target.bucket, args.target.key, {
+      body: o.body,
+      ...(args.contentType ? { contentType: args.contentType } : {}),
+      metadata: { ...args.metadata },
+      etag: o.etag,
+      ...(args.tags ? { tags: { ...args.tags } } : { ...(o.tags ? { tags: o.tags } : {}) }),
+    });
+    return { etag: o.etag };
+  }
+
+  async deleteObject(ref: { bucket: string; key: string; ifMatch?: string }): Promise<void> {
+    this.calls.push(`delete ${ref.bucket}/${ref.key}`);
+    const o = this.get(ref.bucket, ref.key);
+    if (!o || (ref.ifMatch && ref.ifMatch !== o.etag)) return;
+    this.objects.delete(`${ref.bucket}/${ref.key}`);
+  }
+}
+
+/** The metadata table in memory: uploads and steps, with conditional step writes. */
+export class FakeTable implements QuarantineLedger, HistoryWriter {
+  readonly items: Array<FileRecord | HistoryStepRecord> = [];
+  failPut: Error | undefined;
+
+  async listQuarantined({
+    since,
+    maxRecords,
+  }: {
+    since?: string;
+    maxRecords: number;
+  }): Promise<FileRecord[]> {
+    return this.items
+      .filter((i): i is FileRecord => i.recordType === 'UPLOAD' && i.status === 'QUARANTINED')
+      .filter((i) => since === undefined || i.processedAt >= since)
+      .sort((a, b) => (a.processedAt < b.processedAt ? 1 : -1))
+      .slice(0, maxRecords);
+  }
+
+  async fileHistory(bucket: string, key: string) {
+    const mine = this.items
+      .filter((i) => i.bucket === bucket && i.key === key)
+      .sort((a, b) => (a.sk < b.sk ? -1 : 1));
+    return {
+      uploads: mine.filter((i): i is FileRecord => i.recordType === 'UPLOAD'),
+      steps: mine.filter((i): i is HistoryStepRecord => i.recordType === 'STEP'),
+    };
+  }
+
+  async putStep(step: HistoryStepRecord, options: { onlyIfAbsent?: boolean } = {}): Promise<boolean> {
+    if (this.failPut) throw this.failPut;
+    const existing = this.items.findIndex((i) => i.pk === step.pk && i.sk === step.sk);
+    if (existing >= 0 && options.onlyIfAbsent) return false;
+    if (existing >= 0) this.items.splice(existing, 1);
+    this.items.push(step);
+    return true;
+  }
+
+  steps(key: string): HistoryStepRecord[] {
+    return this.items.filter((i): i is HistoryStepRecord => i.recordType === 'STEP' && i.key === key);
+  }
+}
+
+/** Collects published alerts. */
+export class FakeAlerts {
+  readonly published: AlertMessage[] = [];
+  async publish(alert: AlertMessage): Promise<void> {
+    this.published.push(alert);
   }
 }

@@ -1,0 +1,114 @@
+import { ConfigError } from '../pipeline/errors.ts';
+import { HANDLER_ENV } from './handlerConfig.ts';
+
+/** Environment variables of the scheduled quarantine-retry function. */
+export const RETRY_ENV = {
+  metadataTable: HANDLER_ENV.metadataTable,
+  quarantineBucket: HANDLER_ENV.quarantineBucket,
+  alertsTopicArn: HANDLER_ENV.alertsTopicArn,
+  inputBucket: 'INPUT_BUCKET',
+  maxRetries: 'RETRY_MAX_RETRIES',
+  baseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
+  lookbackHours: 'RETRY_LOOKBACK_HOURS',
+  maxFilesPerPass: 'RETRY_MAX_FILES_PER_PASS',
+} as const;
+
+/** The retry policy: how often and how late a PROCESSING_FAILED file is copied back for another try. */
+export interface RetryPolicy {
+  /** Automatic retries per file; a file quarantined with `attempt ≥ maxRetries` is exhausted. @default 3 */
+  readonly maxRetries: number;
+  /** Backoff base: retry `attempt` n is due `baseDelaySeconds × 2^n` after the quarantine. @default 60 */
+  readonly baseDelaySeconds: number;
+  /** Only quarantines processed this recently are looked at by the automatic pass. @default 24 */
+  readonly lookbackHours: number;
+  /** Files examined per pass at most (the rest wait for the next pass). @default 500 */
+  readonly maxFilesPerPass: number;
+}
+
+/** Defaults of {@link RetryPolicy}: retries at +1, +2 and +4 minutes, then RETRY_EXHAUSTED. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxRetries: 3,
+  baseDelaySeconds: 60,
+  lookbackHours: 24,
+  maxFilesPerPass: 500,
+};
+
+/** Validated configuration of the retry function. */
+export interface RetryConfig extends RetryPolicy {
+  readonly metadataTable: string;
+  readonly quarantineBucket: string;
+  readonly alertsTopicArn: string;
+  /** Only files of this bucket are copied back (the function may write nowhere else). */
+  readonly inputBucket: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const required = (env: Env, name: string): string => {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(name, 'is required but not set');
+  return value;
+};
+
+const integer = (env: Env, name: string, fallback: number, min: number, max: number): number => {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  return value;
+};
+
+/** Check a retry policy; throws {@link ConfigError} naming the field. */
+export const validateRetryPolicy = (policy: RetryPolicy): RetryPolicy => {
+  const check = (name: keyof RetryPolicy, min: number, max: number) => {
+    const value = policy[name];
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new ConfigError(name, `must be an integer from ${min} to ${max} (got ${value})`);
+  };
+  check('maxRetries', 0, 20);
+  check('baseDelaySeconds', 0, 86_400);
+  check('lookbackHours', 1, 24 * 14);
+  check('maxFilesPerPass', 1, 10_000);
+  return policy;
+};
+
+/** Parse and validate the retry function's environment. Throws {@link ConfigError} naming the variable. */
+export const loadRetryConfig = (env: Env = process.env): RetryConfig => ({
+  metadataTable: required(env, RETRY_ENV.metadataTable),
+  quarantineBucket: required(env, RETRY_ENV.quarantineBucket),
+  alertsTopicArn: required(env, RETRY_ENV.alertsTopicArn),
+  inputBucket: required(env, RETRY_ENV.inputBucket),
+  maxRetries: integer(env, RETRY_ENV.maxRetries, DEFAULT_RETRY_POLICY.maxRetries, 0, 20),
+  baseDelaySeconds: integer(
+    env,
+    RETRY_ENV.baseDelaySeconds,
+    DEFAULT_RETRY_POLICY.baseDelaySeconds,
+    0,
+    86_400,
+  ),
+  lookbackHours: integer(env, RETRY_ENV.lookbackHours, DEFAULT_RETRY_POLICY.lookbackHours, 1, 24 * 14),
+  maxFilesPerPass: integer(env, RETRY_ENV.maxFilesPerPass, DEFAULT_RETRY_POLICY.maxFilesPerPass, 1, 10_000),
+});
+
+/** The environment the retry function gets (CDK), from the same names the loader reads. */
+export const retryEnvironment = (args: {
+  metadataTable: string;
+  quarantineBucket: string;
+  alertsTopicArn: string;
+  inputBucket: string;
+  policy?: Partial<RetryPolicy>;
+}): Record<string, string> => {
+  const env: Record<string, string> = {
+    [RETRY_ENV.metadataTable]: args.metadataTable,
+    [RETRY_ENV.quarantineBucket]: args.quarantineBucket,
+    [RETRY_ENV.alertsTopicArn]: args.alertsTopicArn,
+    [RETRY_ENV.inputBucket]: args.inputBucket,
+  };
+  const p = args.policy ?? {};
+  if (p.maxRetries !== undefined) env[RETRY_ENV.maxRetries] = String(p.maxRetries);
+  if (p.baseDelaySeconds !== undefined) env[RETRY_ENV.baseDelaySeconds] = String(p.baseDelaySeconds);
+  if (p.lookbackHours !== undefined) env[RETRY_ENV.lookbackHours] = String(p.lookbackHours);
+  if (p.maxFilesPerPass !== undefined) env[RETRY_ENV.maxFilesPerPass] = String(p.maxFilesPerPass);
+  return env;
+};

@@ -1,0 +1,123 @@
+import pLimit from 'p-limit';
+import { FileStatus, HistoryStep, type QuarantineReason } from '../pipeline/constants.ts';
+import type { FileRecord } from '../pipeline/types.ts';
+import { retryFile } from './retryFile.ts';
+import { hasStepFor, isPolicyReason, latestUpload } from './retryPolicy.ts';
+import { type RetryDeps, type RetryOutcome, type RetrySummary, summarise } from './retryTypes.ts';
+
+/** Which files to retry by hand: keys of the input bucket, every quarantine with a reason, or all. */
+export type ManualRetrySelection =
+  | { readonly keys: readonly string[] }
+  | { readonly reason: QuarantineReason }
+  | { readonly all: true };
+
+/** Options of {@link retryManual}. */
+export interface ManualRetryOptions {
+  readonly inputBucket: string;
+  readonly quarantineBucket: string;
+  /** Also retry policy rejections (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH). @default false */
+  readonly force?: boolean;
+  /** Report what would be retried, change nothing. @default false */
+  readonly dryRun?: boolean;
+  /** Files looked at at most with `reason` / `all`. @default 10000 */
+  readonly maxFiles?: number;
+}
+
+/**
+ * Retry chosen quarantined files now, whatever their backoff and attempt count (an operator decided):
+ * each file's latest upload must be QUARANTINED; policy rejections need `force`. The copy carries
+ * `attempt + 1` like an automatic retry, and the `RETRIED` step says it was manual.
+ */
+export const retryManual = async (
+  selection: ManualRetrySelection,
+  options: ManualRetryOptions,
+  deps: RetryDeps,
+): Promise<RetrySummary> => {
+  const dryRun = options.dryRun ?? false;
+  const now = deps.now ?? Date.now;
+  let files: { bucket: string; key: string }[];
+  if ('keys' in selection) {
+    files = [...new Set(selection.keys)].map((key) => ({ bucket: options.inputBucket, key }));
+  } else {
+    const maxFiles = options.maxFiles ?? 10_000;
+    const records = await deps.ledger.listQuarantined({ maxRecords: maxFiles });
+    const seen = new Map<string, { bucket: string; key: string }>();
+    for (const r of records) {
+      if ('reason' in selection && r.reason !== selection.reason) continue;
+      if (r.bucket !== options.inputBucket) continue;
+      seen.set(`${r.bucket}/${r.key}`, { bucket: r.bucket, key: r.key });
+    }
+    files = [...seen.values()];
+  }
+
+  const limit = pLimit(deps.concurrency ?? 4);
+  const outcomes = await Promise.all(
+    files.map((file) =>
+      limit(async (): Promise<RetryOutcome> => {
+        try {
+          const history = await deps.ledger.fileHistory(file.bucket, file.key);
+          const upload: FileRecord | undefined = latestUpload(history.uploads);
+          if (!upload)
+            return { ...file, action: 'skipped', why: 'not-found', detail: 'no record of this file' };
+          const reason = upload.reason ? { reason: upload.reason } : {};
+          if (upload.status !== FileStatus.QUARANTINED)
+            return {
+              ...file,
+              ...reason,
+              action: 'skipped',
+              why: 'not-quarantined',
+              detail: `latest upload is ${upload.status}`,
+            };
+          // The latest upload may carry another reason than the one asked for (re-quarantined since).
+          if ('reason' in selection && upload.reason !== selection.reason)
+            return {
+              ...file,
+              ...reason,
+              action: 'skipped',
+              why: 'not-quarantined',
+              detail: `now quarantined as ${upload.reason}`,
+            };
+          if (isPolicyReason(upload.reason) && !options.force)
+            return {
+              ...file,
+              ...reason,
+              action: 'skipped',
+              why: 'needs-force',
+              detail: `${upload.reason} is a policy rejection: add --force to retry it`,
+            };
+          if (hasStepFor(history.steps, HistoryStep.RETRIED, upload))
+            return {
+              ...file,
+              ...reason,
+              action: 'skipped',
+              why: 'already-retried',
+              detail: 'already copied back; waiting for the pipeline',
+            };
+          if (dryRun)
+            return { ...file, ...reason, action: 'would-retry', attempt: (upload.attempt ?? 0) + 1 };
+          const result = await retryFile(
+            upload,
+            { quarantineBucket: options.quarantineBucket, manual: true },
+            { objects: deps.objects, history: deps.history, now },
+          );
+          if (result.status === 'skipped')
+            return { ...file, ...reason, action: 'skipped', why: result.why, detail: result.detail };
+          return {
+            ...file,
+            ...reason,
+            action: 'retried',
+            attempt: result.attempt,
+            ...(result.warning ? { detail: result.warning } : {}),
+          };
+        } catch (error) {
+          return {
+            ...file,
+            action: 'failed',
+            detail: error instanceof Error ? error.message : String(error),
+          };
+        }
+      }),
+    ),
+  );
+  return summarise(outcomes, dryRun);
+};

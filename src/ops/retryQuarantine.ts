@@ -1,0 +1,166 @@
+import pLimit from 'p-limit';
+import type { RetryPolicy } from '../config/retryConfig.ts';
+import { HistoryStep, QuarantineReason } from '../pipeline/constants.ts';
+import type { AlertMessage } from '../pipeline/ports.ts';
+import { stepSortKey } from '../pipeline/recordKeys.ts';
+import type { FileRecord } from '../pipeline/types.ts';
+import { retryFile } from './retryFile.ts';
+import { decideAutomatic, latestUpload, retryDueAtMs, stepDiscriminator } from './retryPolicy.ts';
+import { type RetryDeps, type RetryOutcome, type RetrySummary, summarise } from './retryTypes.ts';
+
+/** Options of {@link retryQuarantine}. */
+export interface RetryPassOptions extends RetryPolicy {
+  /** Files of this bucket are retried (copied back into it); others are left alone. */
+  readonly inputBucket: string;
+  /** Where quarantined objects are, for records that do not say. */
+  readonly quarantineBucket: string;
+  /** Decide and report, change nothing. @default false */
+  readonly dryRun?: boolean;
+}
+
+const fileId = (r: { bucket: string; key: string }) => `${r.bucket}/${r.key}`;
+
+/** The one SNS alert of a pass: every file that used up its retries in it. */
+export const exhaustedAlert = (files: readonly RetryOutcome[], maxRetries: number): AlertMessage => ({
+  subject: `Silent Scalper: ${files.length} file(s) failed after ${maxRetries} retries`,
+  message: [
+    `${files.length} file(s) still failed after ${maxRetries} automatic retries and stay in quarantine (RETRY_EXHAUSTED).`,
+    'Fix the cause, then retry by hand: silent-scalper retry <key…>',
+    '',
+    ...files.map((f) => `- s3://${f.bucket}/${f.key}${f.detail ? ` — ${f.detail}` : ''}`),
+  ].join('\n'),
+  attributes: { status: [HistoryStep.RETRY_EXHAUSTED], reason: [QuarantineReason.PROCESSING_FAILED] },
+});
+
+/**
+ * One automatic pass over the quarantine (run by the schedule in AWS and a timer in local mode).
+ *
+ * Files whose latest upload is QUARANTINED with PROCESSING_FAILED are copied back to the input bucket
+ * once their backoff (`baseDelaySeconds × 2^attempt` after the quarantine) has passed, while
+ * `attempt < maxRetries`. A file past that gets one RETRY_EXHAUSTED step — a conditional write, so two
+ * racing passes cannot both record it — and the pass sends one alert listing such files. Policy
+ * rejections are never retried here.
+ */
+export const retryQuarantine = async (options: RetryPassOptions, deps: RetryDeps): Promise<RetrySummary> => {
+  const now = deps.now ?? Date.now;
+  const dryRun = options.dryRun ?? false;
+  const startedAt = now();
+  const since = new Date(startedAt - options.lookbackHours * 3_600_000).toISOString();
+  // Several uploads of one file can be quarantined: read a few times the file budget of records.
+  const records = await deps.ledger.listQuarantined({ since, maxRecords: options.maxFilesPerPass * 4 });
+  const newest = new Map<string, FileRecord>();
+  for (const record of records) {
+    if (record.reason !== QuarantineReason.PROCESSING_FAILED || record.bucket !== options.inputBucket)
+      continue;
+    const id = fileId(record);
+    const known = newest.get(id);
+    if (!known || record.sk > known.sk) newest.set(id, record);
+  }
+
+  const outcomes: RetryOutcome[] = [];
+  const toExamine: FileRecord[] = [];
+  for (const record of newest.values()) {
+    // Not due yet: nothing to do whatever the history says, so spare the history read.
+    const attempt = record.attempt ?? 0;
+    const dueAtMs = retryDueAtMs(Date.parse(record.processedAt), attempt, options.baseDelaySeconds);
+    if (attempt < options.maxRetries && startedAt < dueAtMs) {
+      outcomes.push({
+        bucket: record.bucket,
+        key: record.key,
+        action: 'skipped',
+        why: 'waiting',
+        reason: QuarantineReason.PROCESSING_FAILED,
+        dueAt: new Date(dueAtMs).toISOString(),
+      });
+    } else if (toExamine.length < options.maxFilesPerPass) {
+      toExamine.push(record);
+    }
+  }
+
+  const limit = pLimit(deps.concurrency ?? 4);
+  const examined = await Promise.all(
+    toExamine.map((record) =>
+      limit(async (): Promise<RetryOutcome> => {
+        const base = { bucket: record.bucket, key: record.key };
+        try {
+          const history = await deps.ledger.fileHistory(record.bucket, record.key);
+          const upload = latestUpload(history.uploads) ?? record;
+          const decision = decideAutomatic(upload, history.steps, options, now());
+          const reason = upload.reason ? { reason: upload.reason } : {};
+          if (decision.action === 'skip')
+            return {
+              ...base,
+              ...reason,
+              action: 'skipped',
+              why: decision.why,
+              ...(decision.dueAtMs !== undefined ? { dueAt: new Date(decision.dueAtMs).toISOString() } : {}),
+            };
+          if (decision.action === 'exhaust') {
+            const detail = upload.error ? `last error: ${upload.error}` : undefined;
+            if (dryRun) return { ...base, ...reason, action: 'would-exhaust', attempt: upload.attempt };
+            const at = new Date(now()).toISOString();
+            // The sort key is fixed per upload (its quarantine time), so the conditional put is idempotent.
+            const written = await deps.history.putStep(
+              {
+                pk: upload.pk,
+                sk: stepSortKey(upload.processedAt, HistoryStep.RETRY_EXHAUSTED, stepDiscriminator(upload)),
+                recordType: 'STEP',
+                step: HistoryStep.RETRY_EXHAUSTED,
+                bucket: upload.bucket,
+                key: upload.key,
+                at,
+                attempt: upload.attempt,
+                ...reason,
+                detail: `failed after ${options.maxRetries} automatic retries; stays in quarantine`,
+              },
+              { onlyIfAbsent: true },
+            );
+            return written
+              ? {
+                  ...base,
+                  ...reason,
+                  action: 'exhausted',
+                  attempt: upload.attempt,
+                  ...(detail ? { detail } : {}),
+                }
+              : { ...base, ...reason, action: 'skipped', why: 'already-exhausted' };
+          }
+          if (dryRun)
+            return { ...base, ...reason, action: 'would-retry', attempt: (upload.attempt ?? 0) + 1 };
+          const result = await retryFile(
+            upload,
+            { quarantineBucket: options.quarantineBucket, maxRetries: options.maxRetries },
+            { objects: deps.objects, history: deps.history, now },
+          );
+          if (result.status === 'skipped')
+            return { ...base, ...reason, action: 'skipped', why: result.why, detail: result.detail };
+          return {
+            ...base,
+            ...reason,
+            action: 'retried',
+            attempt: result.attempt,
+            ...(result.warning ? { detail: result.warning } : {}),
+          };
+        } catch (error) {
+          return {
+            ...base,
+            action: 'failed',
+            detail: error instanceof Error ? error.message : String(error),
+          };
+        }
+      }),
+    ),
+  );
+  outcomes.push(...examined);
+
+  let alertError: string | undefined;
+  const exhausted = outcomes.filter((o) => o.action === 'exhausted');
+  if (exhausted.length > 0 && deps.alerts) {
+    try {
+      await deps.alerts.publish(exhaustedAlert(exhausted, options.maxRetries));
+    } catch (error) {
+      alertError = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return summarise(outcomes, dryRun, alertError);
+};
