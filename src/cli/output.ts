@@ -110,7 +110,7 @@ export class Progress {
   private doneFiles = 0;
   private doneBytes = 0;
   private failedFiles = 0;
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private lastDecile = 0;
   private readonly startedAt: number;
   private readonly now: () => number;
