@@ -81,7 +81,16 @@ export const classifyError = (error: unknown): TransientError | PermanentError =
 
 /** A short, single-line description of an error, for records, metadata and alerts. */
 export const describeError = (error: unknown, maxLength = 500): string => {
-  const root = error instanceof SilentScalperError && error.cause instanceof Error ? error.cause : error;
-  const text = (root instanceof Error ? `${root.name}: ${root.message}` : String(root)).replace(/\s+/g, ' ');
+  let text: string;
+  const made = error instanceof Error ? (error.constructor as unknown) : undefined;
+  if (error instanceof Error && (made === TransientError || made === PermanentError)) {
+    // Made by classifyError: the message already names the original error.
+    text = error.message;
+  } else if (error instanceof Error) {
+    const cause =
+      error instanceof SilentScalperError && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    text = `${error.name}: ${error.message}${cause}`;
+  } else text = String(error);
+  text = text.replace(/\s+/g, ' ');
   return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
 };

@@ -128,8 +128,14 @@ export const processFile = async (
     };
   };
 
-  const quarantine = async (reason: QuarantineReason, knownHead: ObjectHead, error?: string) =>
-    quarantineObject(objectStore, {
+  /** Move the file; its record's processedAt is the quarantinedAt written on the object (a redelivery rebuilds it). */
+  const quarantine = async (
+    reason: QuarantineReason,
+    knownHead: ObjectHead,
+    error?: string,
+  ): Promise<{ location: QuarantineLocation; processedAtMs: number }> => {
+    const atMs = clock.now();
+    const location = await quarantineObject(objectStore, {
       bucket: event.bucket,
       key: event.key,
       ...(event.versionId ? { versionId: event.versionId } : {}),
@@ -139,8 +145,10 @@ export const processFile = async (
       quarantineBucket: config.quarantineBucket,
       reason,
       ...(error ? { error } : {}),
-      nowIso: new Date(clock.now()).toISOString(),
+      nowIso: new Date(atMs).toISOString(),
     });
+    return { location, processedAtMs: atMs };
+  };
 
   /**
    * The object is gone. If our quarantine copy of THIS upload exists, the file was already quarantined
@@ -215,7 +223,7 @@ export const processFile = async (
           record: build({ status: FileStatus.PROCESSED, head: prefix, sniffed, sniffMs }),
         };
       }
-      const location = await quarantine(verdict.reason, prefix, verdict.detail);
+      const moved = await quarantine(verdict.reason, prefix, verdict.detail);
       logger.info('file quarantined', { ...log, reason: verdict.reason, detail: verdict.detail });
       return {
         kind: 'record',
@@ -227,7 +235,7 @@ export const processFile = async (
           sniffMs,
           reason: verdict.reason,
           error: verdict.detail,
-          location,
+          ...moved,
         }),
       };
     } catch (error) {
@@ -249,7 +257,7 @@ export const processFile = async (
     // Permanent, or the last receive: move the file aside now so it is never silently dropped.
     try {
       const knownHead = head ?? (await objectStore.headObject(ref));
-      const location = await quarantine(QuarantineReason.PROCESSING_FAILED, knownHead, description);
+      const moved = await quarantine(QuarantineReason.PROCESSING_FAILED, knownHead, description);
       logger.error('file quarantined after processing failed', {
         ...log,
         error: description,
@@ -264,7 +272,7 @@ export const processFile = async (
           head: knownHead,
           reason: QuarantineReason.PROCESSING_FAILED,
           error: description,
-          location,
+          ...moved,
         }),
       };
     } catch (fallbackError) {
