@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { AwsClients } from '../adapters/awsClients.ts';
 import { FileStatus } from '../pipeline/constants.ts';
 import { fileHistory } from '../tracking/fileHistory.ts';
-import type { DashboardActions } from './actions.ts';
+import { buildDashboardActions, type DashboardActions } from './actions.ts';
 import { type Asset, loadAssets } from './assets.ts';
 import { filePage } from './filePage.ts';
 import { BadRequestError, MAX_KEY_BYTES, parseFileQuery, parseFileRef } from './fileQuery.ts';
@@ -27,8 +27,8 @@ const HEARTBEAT_MS = 15_000;
 export interface DashboardServerOptions {
   readonly clients: AwsClients;
   readonly resources: DashboardResources;
-  /** The buttons' operations; built on `clients` by the caller (see `buildDashboardActions`). */
-  readonly actions: DashboardActions;
+  /** The buttons' operations. @default `buildDashboardActions(clients, resources)` (src/ops) */
+  readonly actions?: DashboardActions;
   /** Shown in the header: the endpoint or the stack. */
   readonly targetLabel: string;
   /** @default 127.0.0.1 */
@@ -126,7 +126,8 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
   });
   const assets = loadAssets(guard.csrfToken);
   const log = options.log ?? (() => undefined);
-  const { clients, resources, actions } = options;
+  const { clients, resources } = options;
+  const actions = options.actions ?? buildDashboardActions(clients, resources);
   const view = new LiveView({
     dynamo: clients.dynamo,
     tableName: resources.tableName,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { dashboardCommand } from './dashboard.ts';
 import { filesCommand } from './files.ts';
 import { showCommand } from './show.ts';
 import { statusCommand } from './status.ts';
@@ -10,4 +11,5 @@ export const registerCommands = (program: Command): void => {
   program.addCommand(statusCommand());
   program.addCommand(filesCommand());
   program.addCommand(showCommand());
+  program.addCommand(dashboardCommand());
 };
