@@ -14,7 +14,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type HandlerConfig, handlerEnvironment } from '../src/config/handlerConfig.ts';
-import { type PipelineSettings, resolvePipelineSettings } from '../src/config/settings.ts';
+import { mergePipelineSettings, type PipelineSettings, RESOURCE_NAMES } from '../src/config/settings.ts';
 import { IngestQueues } from './constructs/IngestQueues.ts';
 import { MetadataTable } from './constructs/MetadataTable.ts';
 import {
@@ -32,6 +32,12 @@ import { addPipelineWiringCheck } from './wiringCheck.ts';
 /** Handler tunables (sniff size, concurrency, blocked types…) the stack may set; unset ones keep the handler's defaults. */
 export type HandlerTunables = Partial<
   Omit<HandlerConfig, 'metadataTable' | 'quarantineBucket' | 'alertsTopicArn' | 'dlqUrl' | 'maxReceives'>
+>;
+
+/** The resource names the ingest function's environment points at. */
+type IngestResourceNames = Pick<
+  Parameters<typeof handlerEnvironment>[0],
+  'metadataTable' | 'quarantineBucket' | 'alertsTopicArn' | 'dlqUrl'
 >;
 
 /** Entry of the ingest Lambda handler, relative to the repository root. */
@@ -100,7 +106,8 @@ export class SilentScalperStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SilentScalperStackProps = {}) {
     super(scope, id, props);
-    this.settings = resolvePipelineSettings(props.settings);
+    // Merged unvalidated: validateStackConfiguration below reports every problem of every setting at once.
+    this.settings = mergePipelineSettings(props.settings);
     this.options = {
       quarantineExpiryDays: props.quarantineExpiryDays ?? DEFAULT_STACK_OPTIONS.quarantineExpiryDays,
       accessLogExpiryDays: props.accessLogExpiryDays ?? DEFAULT_STACK_OPTIONS.accessLogExpiryDays,
@@ -110,6 +117,26 @@ export class SilentScalperStack extends Stack {
       ...(props.notificationFilter === undefined ? {} : { notificationFilter: props.notificationFilter }),
     };
     const settings = this.settings;
+    const ingestEnvironment = (names: IngestResourceNames) => ({
+      ...handlerEnvironment({
+        ...names,
+        maxReceives: settings.maxReceiveCount,
+        ...(props.handlerTunables ? { tunables: props.handlerTunables } : {}),
+      }),
+      ...props.extraEnvironment,
+    });
+    // Guards first, before any resource exists, on the environment the same builder makes (the resource
+    // names do not matter to them, so the local names stand in for the deploy-time tokens).
+    validateStackConfiguration(
+      settings,
+      this.options,
+      ingestEnvironment({
+        metadataTable: RESOURCE_NAMES.metadataTable,
+        quarantineBucket: RESOURCE_NAMES.quarantineBucket,
+        alertsTopicArn: RESOURCE_NAMES.alertsTopic,
+        dlqUrl: RESOURCE_NAMES.deadLetterQueue,
+      }),
+    );
     const retainData = props.retainData ?? true;
     const removalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
@@ -153,18 +180,12 @@ export class SilentScalperStack extends Stack {
       this.alertsTopic.addSubscription(new EmailSubscription(this.options.alertEmail));
 
     // The ingest function: environment from the same builder the local runner uses.
-    const environment = {
-      ...handlerEnvironment({
-        metadataTable: this.metadataTable.table.tableName,
-        quarantineBucket: this.quarantineBucket.bucket.bucketName,
-        alertsTopicArn: this.alertsTopic.topicArn,
-        dlqUrl: this.queues.deadLetterQueue.queueUrl,
-        maxReceives: settings.maxReceiveCount,
-        ...(props.handlerTunables ? { tunables: props.handlerTunables } : {}),
-      }),
-      ...props.extraEnvironment,
-    };
-    validateStackConfiguration(settings, this.options, environment);
+    const environment = ingestEnvironment({
+      metadataTable: this.metadataTable.table.tableName,
+      quarantineBucket: this.quarantineBucket.bucket.bucketName,
+      alertsTopicArn: this.alertsTopic.topicArn,
+      dlqUrl: this.queues.deadLetterQueue.queueUrl,
+    });
 
     this.ingest = new PipelineFunction(this, 'Ingest', {
       entry: INGEST_HANDLER_ENTRY,

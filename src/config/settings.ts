@@ -92,18 +92,24 @@ export class InvalidSettingsError extends Error {
 }
 
 /**
- * Merge overrides onto the defaults. When the function timeout is overridden but the visibility
+ * Merge overrides onto the defaults without validating (callers that add their own checks, like the CDK
+ * stack, validate everything at once). When the function timeout is overridden but the visibility
  * timeout is not, the visibility timeout follows it (6 ×) so the result stays valid.
  */
-export const resolvePipelineSettings = (overrides: Partial<PipelineSettings> = {}): PipelineSettings => {
+export const mergePipelineSettings = (overrides: Partial<PipelineSettings> = {}): PipelineSettings => {
   const functionTimeoutSeconds =
     overrides.functionTimeoutSeconds ?? DEFAULT_PIPELINE_SETTINGS.functionTimeoutSeconds;
-  const settings: PipelineSettings = {
+  return {
     ...DEFAULT_PIPELINE_SETTINGS,
     visibilityTimeoutSeconds: Math.ceil(6 * functionTimeoutSeconds),
     ...overrides,
     functionTimeoutSeconds,
   };
+};
+
+/** {@link mergePipelineSettings}, then {@link validatePipelineSettings}: throws on settings that break the pipeline. */
+export const resolvePipelineSettings = (overrides: Partial<PipelineSettings> = {}): PipelineSettings => {
+  const settings = mergePipelineSettings(overrides);
   validatePipelineSettings(settings);
   return settings;
 };
