@@ -21,6 +21,20 @@ export const stepSortKey = (atIso: string, step: string, discriminator: string):
 export const shardOf = (bucket: string, key: string): number =>
   createHash('sha1').update(`${bucket}/${key}`).digest().readUInt32BE(0) % TABLE_SCHEMA.shards;
 
+/** DynamoDB's limit on a sort key value, in UTF-8 bytes (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-partition-sort-keys). */
+export const MAX_SORT_KEY_BYTES = 1024;
+
+/**
+ * Sort key of both list indexes: `<processedAt>#<pk>#<sk>`, unique and newest-first. S3 keys reach 1,024
+ * bytes, which would push it past DynamoDB's sort key limit (and fail the whole BatchWriteItem), so a key
+ * that long becomes `<processedAt>#HASH#<sha256 of pk#sk>`: still unique, still ordered by time first.
+ */
+export const listSortKey = (processedAtIso: string, pk: string, sk: string): string => {
+  const readable = `${processedAtIso}#${pk}#${sk}`;
+  if (Buffer.byteLength(readable, 'utf8') <= MAX_SORT_KEY_BYTES) return readable;
+  return `${processedAtIso}#HASH#${createHash('sha256').update(`${pk}#${sk}`).digest('hex')}`;
+};
+
 /** Index attributes of an upload item: both list indexes, newest first by `processedAt`. */
 export const listIndexAttributes = (args: {
   bucket: string;
@@ -34,7 +48,7 @@ export const listIndexAttributes = (args: {
   return {
     statusShard: `${args.status}#${shard}`,
     timeShard: `ALL#${shard}`,
-    listSk: `${args.processedAtIso}#${args.pk}#${args.sk}`,
+    listSk: listSortKey(args.processedAtIso, args.pk, args.sk),
   };
 };
 
