@@ -1,0 +1,220 @@
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
+import { createS3ObjectStore } from '../../src/adapters/s3ObjectStore.ts';
+import { createSnsAlertPublisher } from '../../src/adapters/snsAlertPublisher.ts';
+import { DEFAULT_RETRY_POLICY } from '../../src/config/retryConfig.ts';
+import { resolvePipelineSettings } from '../../src/config/settings.ts';
+import { createDynamoOpsStore } from '../../src/ops/dynamoOpsStore.ts';
+import { retryManual } from '../../src/ops/retryManual.ts';
+import { type RetryPassOptions, retryQuarantine } from '../../src/ops/retryQuarantine.ts';
+import { startRetryTimer } from '../../src/ops/retryTimer.ts';
+import type { RetryDeps } from '../../src/ops/retryTypes.ts';
+import { OBJECT_METADATA } from '../../src/pipeline/constants.ts';
+import { PermanentError } from '../../src/pipeline/errors.ts';
+import type { ObjectStore } from '../../src/pipeline/ports.ts';
+import { fileHistory } from '../../src/tracking/fileHistory.ts';
+import { type LocalPipeline, prefixedNames, startLocalPipeline, waitFor } from '../helpers/localPipeline.ts';
+import { useMoto } from '../helpers/moto.ts';
+import { receiveAll } from '../helpers/opsPipeline.ts';
+
+const moto = useMoto();
+// The handler stops starting files when less than timeSafetyMarginMs (default 5 s) is left: keep it below the timeout.
+const settings = resolvePipelineSettings({ functionTimeoutSeconds: 10, maxBatchingWindowSeconds: 0 });
+
+/**
+ * The real S3 object store with a fault: reading a planned input key fails (a permanent error, so the
+ * handler quarantines it PROCESSING_FAILED at once) as many times as planned, then works.
+ */
+const faultyStore = (real: ObjectStore, inputBucket: string, plan: Map<string, number>): ObjectStore => ({
+  ...real,
+  async readPrefix(ref) {
+    const left = plan.get(ref.key) ?? 0;
+    if (ref.bucket === inputBucket && left > 0) {
+      plan.set(ref.key, left - 1);
+      throw new PermanentError(`injected: parser crashed on ${ref.key}`);
+    }
+    return real.readPrefix(ref);
+  },
+});
+
+/** A queue subscribed to the alerts topic, to see what operators would get. */
+const subscribeInbox = async (clients: AwsClients, topicArn: string, name: string): Promise<string> => {
+  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await clients.sns.send(
+    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
+  );
+  return QueueUrl as string;
+};
+
+/** What `show <key>` tells: uploads as `STATUS(attempt)`, steps by name, in the table's order. */
+const story = async (pipeline: LocalPipeline, key: string): Promise<string[]> => {
+  const h = await fileHistory(
+    pipeline.clients.dynamo,
+    pipeline.resources.tableName,
+    pipeline.resources.inputBucket,
+    key,
+  );
+  return h.entries.map((e) => (e.recordType === 'STEP' ? e.step : `${e.status}(${e.attempt})`));
+};
+
+/** A pipeline (runner + real handler with the faulty store) plus retry deps on the same moto. */
+const start = async (prefix: string, plan: Map<string, number>) => {
+  const clients = createAwsClients({ endpoint: moto().endpoint }, false);
+  const names = prefixedNames(prefix);
+  const pipeline = await startLocalPipeline({
+    endpoint: moto().endpoint,
+    settings,
+    names,
+    tunables: { timeSafetyMarginMs: 1000 },
+    deps: { objectStore: faultyStore(createS3ObjectStore(clients.s3), names.inputBucket, plan) },
+  });
+  const r = pipeline.resources;
+  const store = createDynamoOpsStore(clients.dynamo, r.tableName);
+  const deps: RetryDeps = {
+    objects: createS3ObjectStore(clients.s3),
+    ledger: store,
+    history: store,
+    alerts: createSnsAlertPublisher(clients.sns, r.topicArn),
+  };
+  const options: RetryPassOptions = {
+    ...DEFAULT_RETRY_POLICY,
+    maxRetries: 3,
+    baseDelaySeconds: 1,
+    inputBucket: r.inputBucket,
+    quarantineBucket: r.quarantineBucket,
+  };
+  return { clients, pipeline, r, deps, options };
+};
+
+const upload = (clients: AwsClients, bucket: string, key: string, body: string, contentType = 'text/csv') =>
+  clients.s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      Metadata: { owner: 'ops' },
+    }),
+  );
+
+describe('quarantine retry through the local pipeline (moto + runner + real handler)', () => {
+  it('retries a file that fails twice, automatically with backoff, until it ends PROCESSED', async () => {
+    // Prepare
+    const key = 'retry/fails twice.csv';
+    const { clients, pipeline, r, deps, options } = await start('rq1', new Map([[key, 2]]));
+    const timer = startRetryTimer({ intervalMs: 250, pass: () => retryQuarantine(options, deps) });
+    try {
+      // Act
+      await upload(clients, r.inputBucket, key, 'id,amount\n1,10\n');
+      await waitFor(
+        'the file to end PROCESSED',
+        async () => (await story(pipeline, key)).includes('PROCESSED(2)'),
+        {
+          timeoutMs: 45_000,
+        },
+      );
+
+      // Assess: the whole story, in order, with the attempt each upload carried
+      expect(await story(pipeline, key)).toEqual([
+        'QUARANTINED(0)',
+        'RETRIED',
+        'QUARANTINED(1)',
+        'RETRIED',
+        'PROCESSED(2)',
+      ]);
+      const h = await fileHistory(clients.dynamo, r.tableName, r.inputBucket, key);
+      const [q0, q1] = h.uploads;
+      const [s1, s2] = h.steps;
+      // Backoff: retry n waited baseDelay × 2^(n-1) after its quarantine.
+      expect(Date.parse(s1?.at ?? '') - Date.parse(q0?.processedAt ?? '')).toBeGreaterThanOrEqual(1000);
+      expect(Date.parse(s2?.at ?? '') - Date.parse(q1?.processedAt ?? '')).toBeGreaterThanOrEqual(2000);
+      // The file is back where the uploader put it, with its own metadata, and gone from quarantine.
+      const head = await clients.s3.send(new HeadObjectCommand({ Bucket: r.inputBucket, Key: key }));
+      expect(head.ContentType).toBe('text/csv');
+      expect(head.Metadata).toEqual({ owner: 'ops', [OBJECT_METADATA.attempt]: '2' });
+      await expect(
+        clients.s3.send(new HeadObjectCommand({ Bucket: r.quarantineBucket, Key: key })),
+      ).rejects.toThrow();
+    } finally {
+      await timer.stop();
+      await pipeline.runner.stop();
+    }
+  });
+
+  it('stops a file that always fails at RETRY_EXHAUSTED after maxRetries, with one alert', async () => {
+    const key = 'retry/always.csv';
+    const { clients, pipeline, r, deps, options } = await start(
+      'rq2',
+      new Map([[key, Number.POSITIVE_INFINITY]]),
+    );
+    const inbox = await subscribeInbox(clients, r.topicArn, 'rq2-inbox');
+    const timer = startRetryTimer({ intervalMs: 250, pass: () => retryQuarantine(options, deps) });
+    try {
+      await upload(clients, r.inputBucket, key, 'id,amount\n1,10\n');
+      await waitFor('RETRY_EXHAUSTED', async () => (await story(pipeline, key)).includes('RETRY_EXHAUSTED'), {
+        timeoutMs: 45_000,
+      });
+      // More passes change nothing: no retry, no second step, no second alert.
+      const passes = timer.passes();
+      await waitFor('three more passes', async () => timer.passes() >= passes + 3, { timeoutMs: 10_000 });
+
+      expect(await story(pipeline, key)).toEqual([
+        'QUARANTINED(0)',
+        'RETRIED',
+        'QUARANTINED(1)',
+        'RETRIED',
+        'QUARANTINED(2)',
+        'RETRIED',
+        'QUARANTINED(3)',
+        'RETRY_EXHAUSTED',
+      ]);
+      const stays = await clients.s3.send(new HeadObjectCommand({ Bucket: r.quarantineBucket, Key: key }));
+      expect(stays.Metadata?.[OBJECT_METADATA.attempt]).toBe('3');
+      const alerts = (await receiveAll(clients, inbox))
+        .map((m) => JSON.parse(m.Body ?? '{}') as { Subject?: string; Message?: string })
+        .filter((n) => n.Subject?.includes('retries'));
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]?.Message).toContain(`s3://${r.inputBucket}/${key}`);
+    } finally {
+      await timer.stop();
+      await pipeline.runner.stop();
+    }
+  });
+
+  it('never retries a policy rejection automatically; by hand only with --force', async () => {
+    const key = 'retry/empty.csv';
+    const { clients, pipeline, r, deps, options } = await start('rq3', new Map());
+    try {
+      await upload(clients, r.inputBucket, key, '');
+      await waitFor('the quarantine', async () => (await story(pipeline, key)).length === 1, {
+        timeoutMs: 20_000,
+      });
+      const later = { ...deps, now: () => Date.now() + 86_400_000 };
+
+      const automatic = await retryQuarantine(options, later);
+      const manual = await retryManual({ keys: [key] }, options, deps);
+
+      expect(automatic.retried).toBe(0);
+      expect(manual.outcomes).toEqual([expect.objectContaining({ action: 'skipped', why: 'needs-force' })]);
+      expect(await story(pipeline, key)).toEqual(['QUARANTINED(0)']);
+
+      const forced = await retryManual({ keys: [key] }, { ...options, force: true }, deps);
+      expect(forced.retried).toBe(1);
+      // The policy has not changed, so the pipeline rejects it again: the history says all of it.
+      await waitFor('the second verdict', async () => (await story(pipeline, key)).length === 3, {
+        timeoutMs: 20_000,
+      });
+      expect(await story(pipeline, key)).toEqual(['QUARANTINED(0)', 'RETRIED', 'QUARANTINED(1)']);
+      const h = await fileHistory(clients.dynamo, r.tableName, r.inputBucket, key);
+      expect(h.uploads.map((u) => u.reason)).toEqual(['EMPTY_FILE', 'EMPTY_FILE']);
+    } finally {
+      await pipeline.runner.stop();
+    }
+  });
+});
