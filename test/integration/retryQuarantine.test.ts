@@ -97,7 +97,7 @@ const upload = (clients: AwsClients, bucket: string, key: string, body: string, 
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
-      Body: body,
+      Body: Buffer.from(body),
       ContentType: contentType,
       Metadata: { owner: 'ops' },
     }),
