@@ -86,12 +86,19 @@ const readAtMost = async (body: unknown, maxBytes: number): Promise<Uint8Array> 
   const chunks: Uint8Array[] = [];
   let length = 0;
   for await (const chunk of stream) {
-    const take = chunk.subarray(0, maxBytes - length);
-    chunks.push(take);
-    length += take.length;
-    if (length >= maxBytes) break;
+    const room = maxBytes - length;
+    if (chunk.length > room) {
+      // More than asked for: the server ignored the range. Keep the prefix and drop the connection
+      // (leaving the loop destroys the stream). A body that fits is read to its end, so the
+      // keep-alive connection goes back to the pool.
+      chunks.push(chunk.subarray(0, room));
+      length += room;
+      stream.destroy?.();
+      break;
+    }
+    chunks.push(chunk);
+    length += chunk.length;
   }
-  stream.destroy?.();
   const bytes = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {

@@ -101,7 +101,10 @@ export const resolveIngestDeps = (
  */
 export const buildIngestHandler = (config: HandlerConfig, deps: Partial<IngestDeps> = {}): IngestHandler => {
   const resolved = resolveIngestDeps(config, deps);
+  // Powertools' logger adds the request id and function name to every line when given the context.
+  const logger = resolved.logger as LoggerPort & { addContext?: (context: Context) => void };
   return async (event, context) => {
+    logger.addContext?.(context);
     const messages = (event.Records ?? []).map((record) => toIngestMessage(record, resolved.clock.now()));
     const budget = { remainingMs: () => context.getRemainingTimeInMillis() };
     const outcome = await processBatch(messages, budget, config, resolved);

@@ -52,7 +52,10 @@ export interface ObjectStore {
     readonly metadata: Readonly<Record<string, string>>;
     readonly tags?: Readonly<Record<string, string>>;
   }): Promise<{ readonly etag?: string; readonly versionId?: string }>;
-  /** Delete the object (a delete marker in a versioned bucket, so nothing is lost). Idempotent. */
+  /**
+   * Delete the object (a delete marker in a versioned bucket, so nothing is lost). Idempotent: a missing
+   * object, or one that no longer matches `ifMatch` (a newer upload, with its own event), is left alone.
+   */
   deleteObject(ref: {
     readonly bucket: string;
     readonly key: string;
