@@ -1,0 +1,60 @@
+import type { AwsClients } from '../src/adapters/awsClients.ts';
+import { silentLogger } from '../src/adapters/powertools.ts';
+import { handlerEnvironment, loadHandlerConfig } from '../src/config/handlerConfig.ts';
+import { type PipelineSettings, RESOURCE_NAMES, type ResourceNames } from '../src/config/settings.ts';
+import { buildIngestHandler } from '../src/handlers/ingest.ts';
+import { type LocalResources, provisionLocal } from '../src/local/provision.ts';
+import { type BatchResult, type Runner, startRunner } from '../src/local/runner.ts';
+import { silentRunnerLogger } from '../src/local/runnerLogger.ts';
+import type { MetricsPort } from '../src/pipeline/ports.ts';
+
+/** The local pipeline run inside this process: provisioned resources and the runner driving the real handler. */
+export interface InProcessPipeline {
+  readonly resources: LocalResources;
+  readonly runner: Runner;
+  /** Stop the runner (in-flight batches finish first). */
+  stop(): Promise<void>;
+}
+
+/** EMF metric lines would flood a load run's output and cost CPU the measurement should not pay. */
+const noMetrics: MetricsPort = { add() {}, flush() {} };
+
+/**
+ * Provision the local resources and start the runner with the real ingest handler, configured the way
+ * `silent-scalper up` configures it (`handlerEnvironment` → `loadHandlerConfig`). The caller passes the
+ * clients, so a benchmark can count their requests.
+ */
+export const startInProcessPipeline = async (options: {
+  readonly clients: AwsClients;
+  readonly settings: PipelineSettings;
+  /** @default RESOURCE_NAMES */
+  readonly names?: ResourceNames;
+  /** Called before the runner starts (e.g. to upload a dump so it is drained from a full queue). */
+  readonly beforeStart?: (resources: LocalResources) => Promise<void>;
+  readonly onBatch?: (result: BatchResult) => void;
+}): Promise<InProcessPipeline> => {
+  const { clients, settings } = options;
+  const resources = await provisionLocal({ clients, settings, names: options.names ?? RESOURCE_NAMES });
+  const config = loadHandlerConfig(
+    handlerEnvironment({
+      metadataTable: resources.tableName,
+      quarantineBucket: resources.quarantineBucket,
+      alertsTopicArn: resources.topicArn,
+      dlqUrl: resources.dlqUrl,
+      maxReceives: settings.maxReceiveCount,
+    }),
+  );
+  const handler = buildIngestHandler(config, { clients, logger: silentLogger, metrics: noMetrics });
+  await options.beforeStart?.(resources);
+  const runner = startRunner({
+    sqs: clients.sqs,
+    queueUrl: resources.queueUrl,
+    queueArn: resources.queueArn,
+    region: clients.region,
+    settings,
+    handler,
+    logger: silentRunnerLogger,
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+  });
+  return { resources, runner, stop: () => runner.stop() };
+};
