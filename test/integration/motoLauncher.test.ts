@@ -139,6 +139,34 @@ describe('moto launched through the patched launcher', () => {
     sqs.destroy();
   });
 
+  it('never hands the same message to two concurrent pollers', async () => {
+    // Prepare: 1,000 messages, 8 pollers (unpatched moto gave 2–3 duplicates per 2,000 here)
+    const sqs = sqsClient();
+    const { QueueUrl: queueUrl = '' } = await sqs.send(
+      new CreateQueueCommand({ QueueName: 'pollers', Attributes: { VisibilityTimeout: '300' } }),
+    );
+    for (let b = 0; b < 100; b++) await sendBatch(sqs, queueUrl, `p${b}`);
+    const seen: string[] = [];
+
+    // Act
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let round = 0; round < 200; round++) {
+          const { Messages = [] } = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          );
+          if (Messages.length === 0) return;
+          seen.push(...Messages.map((m) => m.MessageId ?? ''));
+        }
+      }),
+    );
+
+    // Assess
+    expect(seen).toHaveLength(1000);
+    expect(new Set(seen).size).toBe(1000);
+    sqs.destroy();
+  });
+
   it('makes a received message visible again after its visibility timeout', async () => {
     // Prepare
     const sqs = sqsClient();
