@@ -56,6 +56,7 @@ export interface BatchOutcome {
   /** Records written to the table. */
   readonly written: readonly FileRecord[];
   readonly filesFailed: number;
+  /** Files not started, or given up, because the time budget ran out. */
   readonly filesUnstarted: number;
   readonly poisonMessages: number;
   readonly bytesRead: number;
@@ -68,7 +69,7 @@ interface FileTask {
   readonly message: IngestMessage;
 }
 
-type TaskOutcome = FileOutcome | { readonly kind: 'unstarted' };
+type TaskOutcome = FileOutcome | { readonly kind: 'unstarted' } | { readonly kind: 'abandoned' };
 
 /**
  * Process one SQS batch of S3 event notifications: parse each body (poison → DLQ), process every file
@@ -107,23 +108,35 @@ export const processBatch = async (
   }
 
   const limit = pLimit(config.fileConcurrency);
+  // A file still running when only half the safety margin is left is given up (reported failed, so SQS
+  // redelivers it): returning a partial response in time beats Lambda killing the invocation, which
+  // would retry the whole batch. Its late side effects are safe: a redelivery recognises its own
+  // quarantine copy.
+  const abandonAtMs = Math.floor(config.timeSafetyMarginMs / 2);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<TaskOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'abandoned' }), Math.max(0, budget.remainingMs() - abandonAtMs));
+  });
   const [outcomes, deadLetterResults] = await Promise.all([
     Promise.all(
       tasks.map((task) =>
-        limit(async (): Promise<TaskOutcome> => {
-          // Lambda stops the function at its timeout: a file not started in time is reported failed
-          // so SQS redelivers it, instead of being cut off half-way.
-          if (budget.remainingMs() < config.timeSafetyMarginMs) return { kind: 'unstarted' };
-          try {
-            return await processFile(task.event, task.message, config, deps);
-          } catch (error) {
-            return { kind: 'failed', error: describeError(error), bytesRead: 0 };
-          }
-        }),
+        Promise.race([
+          deadline,
+          limit(async (): Promise<TaskOutcome> => {
+            // Lambda stops the function at its timeout: a file not started in time is reported failed
+            // so SQS redelivers it, instead of being cut off half-way.
+            if (budget.remainingMs() < config.timeSafetyMarginMs) return { kind: 'unstarted' };
+            try {
+              return await processFile(task.event, task.message, config, deps);
+            } catch (error) {
+              return { kind: 'failed', error: describeError(error), bytesRead: 0 };
+            }
+          }),
+        ]),
       ),
     ),
     Promise.all(deadLetterSends),
-  ]);
+  ]).finally(() => clearTimeout(timer));
   for (const sent of deadLetterResults) if (!sent.ok) failed.add(sent.messageId);
 
   const records: FileRecord[] = [];
@@ -140,16 +153,22 @@ export const processBatch = async (
     }
     failed.add(task.message.messageId);
     filesFailed += 1;
-    const error =
-      outcome.kind === 'unstarted' ? 'not started: invocation time budget exhausted' : outcome.error;
-    if (outcome.kind === 'unstarted') {
+    let error: string;
+    if (outcome.kind === 'unstarted' || outcome.kind === 'abandoned') {
+      error =
+        outcome.kind === 'unstarted'
+          ? 'not started: invocation time budget exhausted'
+          : 'given up: still running when the invocation time budget ran out';
       filesUnstarted += 1;
-      logger.warn('file not started, time budget exhausted', {
+      logger.warn(error, {
         messageId: task.message.messageId,
         key: task.event.key,
         remainingMs: budget.remainingMs(),
       });
-    } else bytesRead += outcome.bytesRead;
+    } else {
+      error = outcome.error;
+      bytesRead += outcome.bytesRead;
+    }
     alertFiles.push({ bucket: task.event.bucket, key: task.event.key, status: ALERT_FAILED_STATUS, error });
   });
 

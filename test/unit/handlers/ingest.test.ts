@@ -417,6 +417,35 @@ describe('ingest handler: failures and retries', () => {
         .sort(),
     ).toEqual(['f1.png', 'f2.png']);
   });
+  it('gives up on a file still running near the timeout and returns in time, failing only its message', async () => {
+    // Prepare: the read of hang.png never answers; 300 ms remain, the margin is 200 ms (give up at 100).
+    const h = ingestHarness({ tunables: { timeSafetyMarginMs: 200 } });
+    const { createS3ObjectStore } = await import('../../../src/adapters/s3ObjectStore.ts');
+    const real = createS3ObjectStore(h.aws.clients.s3);
+    const hanging = ingestHarness({
+      tunables: { timeSafetyMarginMs: 200 },
+      deps: {
+        clients: h.aws.clients,
+        objectStore: {
+          ...real,
+          readPrefix: (ref) => (ref.key === 'hang.png' ? new Promise(() => undefined) : real.readPrefix(ref)),
+        },
+      },
+    });
+    const event = sqsEvent(
+      h.upload('ok.png', 'png', { messageId: 'ok' }),
+      h.upload('hang.png', 'png', { messageId: 'hang' }),
+    );
+    // Act
+    const response = await hanging.handler(
+      event,
+      lambdaContext(() => 300),
+    );
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'hang' }]);
+    expect(h.itemFor('ok.png')).toMatchObject({ status: FileStatus.PROCESSED });
+    expect(h.itemFor('hang.png')).toBeUndefined();
+  });
 });
 
 describe('ingest handler: messages that are not files', () => {
