@@ -101,7 +101,7 @@ describe('a dump of mixed files through the local pipeline (moto + runner + real
           (await uploadRecords(clients, resources.tableName)).length >= FILE_COUNT
         );
       },
-      { timeoutMs: 30_000, intervalMs: 500 },
+      { timeoutMs: 180_000, intervalMs: 500 },
     );
     const drainedMs = performance.now() - started;
     console.info(
@@ -148,13 +148,13 @@ describe('a dump of mixed files through the local pipeline (moto + runner + real
       ),
     );
 
-    // nothing left anywhere; every message (the files + the s3:TestEvent) deleted once, none failed
+    // nothing left anywhere; every message (the files + the s3:TestEvent) deleted, none failed
     expect(await queueCounts(clients, resources.queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     expect(await queueCounts(clients, resources.dlqUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
-    expect(runner.counters()).toMatchObject({
-      messagesDeleted: FILE_COUNT + 1,
-      batchFailures: 0,
-      itemFailures: 0,
-    });
+    const counters = runner.counters();
+    expect(counters).toMatchObject({ batchFailures: 0, itemFailures: 0, deleteFailures: 0 });
+    // S3 notifications are at-least-once: a retried PUT may add an event, never remove one.
+    expect(counters.messagesDeleted).toBe(counters.messagesReceived);
+    expect(counters.messagesDeleted).toBeGreaterThanOrEqual(FILE_COUNT + 1);
   });
 });
