@@ -14,6 +14,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type HandlerConfig, handlerEnvironment } from '../src/config/handlerConfig.ts';
+import type { RetryPolicy } from '../src/config/retryConfig.ts';
 import { mergePipelineSettings, type PipelineSettings, RESOURCE_NAMES } from '../src/config/settings.ts';
 import { IngestQueues } from './constructs/IngestQueues.ts';
 import { MetadataTable } from './constructs/MetadataTable.ts';
@@ -24,6 +25,7 @@ import {
 } from './constructs/PipelineAlarms.ts';
 import { PipelineDashboard } from './constructs/PipelineDashboard.ts';
 import { PipelineFunction } from './constructs/PipelineFunction.ts';
+import { QuarantineRetry } from './constructs/QuarantineRetry.ts';
 import { SecureBucket } from './constructs/SecureBucket.ts';
 import { type StackOptions, validateStackConfiguration } from './guards.ts';
 import { STACK_OUTPUTS } from './outputs.ts';
@@ -80,6 +82,8 @@ export interface SilentScalperStackProps extends StackProps {
   readonly retainData?: boolean;
   /** Alarm thresholds. @default DEFAULT_ALARM_THRESHOLDS */
   readonly alarmThresholds?: Partial<AlarmThresholds>;
+  /** Automatic quarantine retry policy. @default DEFAULT_RETRY_POLICY (src/config/retryConfig.ts) */
+  readonly retryPolicy?: Partial<RetryPolicy>;
 }
 
 /**
@@ -99,6 +103,8 @@ export class SilentScalperStack extends Stack {
   public readonly metadataTable: MetadataTable;
   public readonly alertsTopic: Topic;
   public readonly ingest: PipelineFunction;
+  /** The scheduled quarantine retry (function, schedule, errors alarm). */
+  public readonly retry: QuarantineRetry;
   public readonly alarms: PipelineAlarms;
   public readonly dashboard: PipelineDashboard;
   /** ARN of the role that may read and write quarantined objects besides the functions. */
@@ -219,6 +225,27 @@ export class SilentScalperStack extends Stack {
     );
     this.quarantineAdminRoleArn = props.quarantineAdminRoleArn ?? this.createQuarantineAdminRole().roleArn;
     this.quarantineBucket.allowObjectAccess(this.quarantineAdminRoleArn);
+
+    this.retry = new QuarantineRetry(this, 'QuarantineRetry', {
+      inputBucket: this.inputBucket,
+      quarantineBucket: this.quarantineBucket,
+      table: this.metadataTable.table,
+      topic: this.alertsTopic,
+      ...(props.retryPolicy ? { policy: props.retryPolicy } : {}),
+      logRetention: this.options.logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+    Validations.of(this.retry.function.role).acknowledge(
+      {
+        id: this.objectWildcardFinding(this.inputBucket),
+        reason: 'A retried file goes back under its original, arbitrary key, in this one input bucket only.',
+      },
+      {
+        id: this.objectWildcardFinding(this.quarantineBucket),
+        reason:
+          'Quarantined copies keep their arbitrary upload keys; reads and deletes stay in this one bucket.',
+      },
+    );
 
     // S3 → SQS notifications, written at deploy time by CDK's helper function (see the role below).
     const filters: NotificationKeyFilter[] = this.options.notificationFilter
