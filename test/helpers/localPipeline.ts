@@ -41,8 +41,8 @@ export interface LocalPipelineOptions {
   /** @default RESOURCE_NAMES */
   readonly names?: ResourceNames;
   readonly tunables?: Parameters<typeof handlerEnvironment>[0]['tunables'];
-  /** Replace ports of the real handler (fault injection). */
-  readonly deps?: Partial<IngestDeps>;
+  /** Replace ports of the real handler (fault injection); a function gets the pipeline's clients. */
+  readonly deps?: Partial<IngestDeps> | ((clients: AwsClients) => Partial<IngestDeps>);
   /** Wrap the real handler (misbehaving handlers). */
   readonly wrap?: (real: SqsBatchHandler) => SqsBatchHandler;
   /** Run something between provisioning and starting the runner (e.g. upload a dump first). */
@@ -71,7 +71,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     clients,
     ...(process.env.E2E_VERBOSE ? {} : { logger: silentLogger }),
     metrics: noMetrics,
-    ...options.deps,
+    ...(typeof options.deps === 'function' ? options.deps(clients) : options.deps),
   });
   await options.beforeStart?.(clients, resources);
   const batches: BatchResult[] = [];
