@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { dashboardCommand } from './dashboard.ts';
 import { filesCommand } from './files.ts';
+import { replayDlqCommand } from './replay-dlq.ts';
+import { retryCommand } from './retry.ts';
 import { showCommand } from './show.ts';
 import { statusCommand } from './status.ts';
 import { uploadCommand } from './upload.ts';
@@ -12,4 +14,6 @@ export const registerCommands = (program: Command): void => {
   program.addCommand(filesCommand());
   program.addCommand(showCommand());
   program.addCommand(dashboardCommand());
+  program.addCommand(replayDlqCommand());
+  program.addCommand(retryCommand());
 };
