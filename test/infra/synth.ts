@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { App } from 'aws-cdk-lib';
+import type { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { type BuildAppOptions, buildApp } from '../../infra/buildApp.ts';
 import type { SilentScalperStack } from '../../infra/SilentScalperStack.ts';
 
@@ -46,6 +47,19 @@ export const synthesize = (options: Omit<BuildAppOptions, 'outdir'> = {}): Synth
     rmSync(assemblyDir, { recursive: true, force: true });
     throw error;
   }
+};
+
+/** Directory of a function's bundled code in the cloud assembly (its asset, found by the template's S3 key). */
+export const functionBundleDir = (synthesized: Synthesized, fn: IConstruct): string => {
+  const logicalId = synthesized.stack.getLogicalId(fn.node.defaultChild as CfnElement);
+  const code = synthesized.json.Resources[logicalId]?.Properties?.Code as { S3Key?: string } | undefined;
+  const hash = code?.S3Key?.replace(/\.zip$/, '');
+  const manifest = JSON.parse(
+    readFileSync(join(synthesized.assemblyDir, `${synthesized.stack.artifactId}.assets.json`), 'utf8'),
+  ) as { files: Record<string, { source: { path: string } }> };
+  const asset = hash ? manifest.files[hash] : undefined;
+  if (!asset) throw new Error(`no bundled asset for ${fn.node.path}`);
+  return join(synthesized.assemblyDir, asset.source.path);
 };
 
 /** The logical id of the only resource of `type` whose properties contain `where` (or throws). */
