@@ -1,0 +1,74 @@
+import type { AwsClients } from '../src/adapters/awsClients.ts';
+import { silentLogger } from '../src/adapters/powertools.ts';
+import { handlerEnvironment, loadHandlerConfig } from '../src/config/handlerConfig.ts';
+import type { PipelineSettings } from '../src/config/settings.ts';
+import { buildIngestHandler } from '../src/handlers/ingest.ts';
+import type { LocalResources } from '../src/local/provision.ts';
+import { startRunner } from '../src/local/runner.ts';
+import { silentRunnerLogger } from '../src/local/runnerLogger.ts';
+import type { MetricsPort } from '../src/pipeline/ports.ts';
+
+const noMetrics: MetricsPort = { add() {}, flush() {} };
+
+/**
+ * Silent Scalper as it runs locally: the runner (Lambda's SQS poller, default settings) invoking the real
+ * ingest handler built from `handlerEnvironment` as `silent-scalper up` builds it. Resolves once the
+ * runner has deleted `files` messages (one per file: the handler wrote their records first), with the time
+ * from the runner's start to that last delete.
+ */
+export const runSilentScalper = async (args: {
+  readonly clients: AwsClients;
+  readonly resources: LocalResources;
+  readonly settings: PipelineSettings;
+  readonly files: number;
+  readonly timeoutMs: number;
+}): Promise<{ files: number; elapsedMs: number }> => {
+  const { clients, resources, settings } = args;
+  const config = loadHandlerConfig(
+    handlerEnvironment({
+      metadataTable: resources.tableName,
+      quarantineBucket: resources.quarantineBucket,
+      alertsTopicArn: resources.topicArn,
+      dlqUrl: resources.dlqUrl,
+      maxReceives: settings.maxReceiveCount,
+    }),
+  );
+  const handler = buildIngestHandler(config, { clients, logger: silentLogger, metrics: noMetrics });
+  let resolveDone: () => void = () => {};
+  const allDeleted = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const started = performance.now();
+  const runner = startRunner({
+    sqs: clients.sqs,
+    queueUrl: resources.queueUrl,
+    queueArn: resources.queueArn,
+    region: clients.region,
+    settings,
+    handler,
+    logger: silentRunnerLogger,
+    onBatch: () => {
+      if (runner.counters().messagesDeleted >= args.files) resolveDone();
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `silent-scalper: only ${runner.counters().messagesDeleted} of ${args.files} files within the timeout`,
+          ),
+        ),
+      args.timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([allDeleted, timeout]);
+    // Timed up to the last delete; stopping the pollers afterwards is not part of the work.
+    return { files: runner.counters().messagesDeleted, elapsedMs: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+    await runner.stop();
+  }
+};

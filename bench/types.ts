@@ -1,0 +1,19 @@
+import type { RequestCounts } from './requestCounter.ts';
+
+/** The variants, in the order the table lists them. */
+export const BenchVariant = { FLOOR: 'floor', SILENT_SCALPER: 'silent-scalper', NAIVE: 'naive' } as const;
+/** A benchmark variant. */
+export type BenchVariant = (typeof BenchVariant)[keyof typeof BenchVariant];
+
+/** What a variant process reports. */
+export interface VariantResult {
+  readonly variant: BenchVariant;
+  readonly files: number;
+  readonly elapsedMs: number;
+  readonly counts: RequestCounts;
+  /** Peak resident set size of the variant's process, in bytes. */
+  readonly maxRssBytes: number;
+}
+
+/** Prefix of the result line a variant process prints on stdout. */
+export const RESULT_PREFIX = 'BENCH_RESULT ';
