@@ -5,10 +5,12 @@ import { replayDlqCommand } from './replay-dlq.ts';
 import { retryCommand } from './retry.ts';
 import { showCommand } from './show.ts';
 import { statusCommand } from './status.ts';
+import { upCommand } from './up.ts';
 import { uploadCommand } from './upload.ts';
 
 /** Each command lives in its own file and adds itself here. */
 export const registerCommands = (program: Command): void => {
+  program.addCommand(upCommand());
   program.addCommand(uploadCommand());
   program.addCommand(statusCommand());
   program.addCommand(filesCommand());

@@ -1,0 +1,185 @@
+import { Command } from 'commander';
+import { resolvePipelineSettings } from '../../config/settings.ts';
+import { type DemoResult, runDemo } from '../../local/demo.ts';
+import { type LocalRuntime, type LocalTunables, startLocalRuntime } from '../../local/localRuntime.ts';
+import { DEFAULT_MOTO_PORT, MotoStartError } from '../../local/moto/motoServer.ts';
+import { CliError } from '../errors.ts';
+import { integerIn } from '../options.ts';
+import { renderFields, renderTable } from '../output.ts';
+import { out } from '../run.ts';
+
+interface UpOptions {
+  port: number;
+  demo?: boolean;
+  jsonLogs?: boolean;
+  runner: boolean;
+  functionTimeout: number;
+  maxFileSize?: number;
+}
+
+/** The size limit `--demo` uses unless `--max-file-size` is given, so TOO_LARGE shows with a 1 MiB file. */
+const DEMO_MAX_FILE_SIZE_BYTES = 1024 * 1024;
+
+/** Resolves with the first SIGINT or SIGTERM; a second one while stopping forces the exit. */
+const untilSignal = (): Promise<NodeJS.Signals> =>
+  new Promise((resolve) => {
+    const first = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+      const force = () => {
+        out.stderr(
+          'forced exit: in-flight batches abandoned (their messages return after the visibility timeout)',
+        );
+        process.exit(130); // the exit hook in motoServer.ts kills moto
+      };
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve(signal);
+    };
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
+  });
+
+const banner = (runtime: LocalRuntime, runner: boolean): string => {
+  const r = runtime.resources;
+  const s = runtime.settings;
+  const endpoint = runtime.moto.endpoint;
+  return [
+    '',
+    `Silent Scalper runs locally — moto on ${endpoint}${runner ? ', the runner playing Lambda' : ' (runner off: --no-runner)'}`,
+    '',
+    renderFields([
+      ['Input bucket', r.inputBucket],
+      ['Quarantine bucket', r.quarantineBucket],
+      ['Ingest queue', r.queueUrl],
+      ['Dead-letter queue', r.dlqUrl],
+      ['Metadata table', r.tableName],
+      ['Alerts topic', r.topicArn],
+      [
+        'Settings',
+        `batches of ≤${s.batchSize}, ${s.maxConcurrency} at once, timeout ${s.functionTimeoutSeconds} s, visibility ${s.visibilityTimeoutSeconds} s, DLQ after ${s.maxReceiveCount} receives`,
+      ],
+    ]),
+    '',
+    'Try, in another terminal (in this folder):',
+    `  export AWS_ENDPOINT_URL=${endpoint}`,
+    '  npm run cli -- upload ./some/folder --prefix dump/   # parallel uploads with a progress bar',
+    '  npm run cli -- status                                 # queue depths, counts per status and reason',
+    '  npm run cli -- files --status QUARANTINED             # newest records',
+    '  npm run cli -- show "<key>"                           # one file’s history',
+    '  npm run cli -- dashboard                              # the web dashboard',
+    `  aws --endpoint-url ${endpoint} s3 cp ./file.pdf s3://${r.inputBucket}/   # any S3 client works too`,
+    '',
+    'Ctrl-C stops: in-flight batches finish, then moto (its state lives in memory and is gone).',
+    '',
+  ].join('\n');
+};
+
+const demoTable = (results: readonly DemoResult[]): string =>
+  renderTable(results, [
+    { header: 'KEY', value: (r) => r.key, maxWidth: 40 },
+    { header: 'STATUS', value: (r) => r.record?.status ?? '(not processed yet)' },
+    { header: 'REASON', value: (r) => r.record?.reason ?? '' },
+    { header: 'SNIFFED TYPE', value: (r) => r.record?.mime ?? '' },
+    {
+      header: 'EXPECTED',
+      value: (r) =>
+        r.record?.status === r.expected.status && r.record?.reason === r.expected.reason
+          ? '✓'
+          : `${r.expected.status}${r.expected.reason ? ` ${r.expected.reason}` : ''}`,
+    },
+  ]);
+
+/** `silent-scalper up` — moto, the provisioned resources and the runner, until Ctrl-C. */
+export const upCommand = (): Command =>
+  new Command('up')
+    .summary('run the whole pipeline locally (moto + the Lambda runner), until Ctrl-C')
+    .description(
+      'Start moto (the local AWS emulator) on 127.0.0.1, create what the CDK stack deploys (buckets, queue ' +
+        'with its DLQ and redrive policy, bucket notification, metadata table, alerts topic) from the same ' +
+        'settings, and run the local runner, which polls the queue and invokes the real ingest handler the way ' +
+        "Lambda's SQS event source mapping does. Needs no AWS account and no Docker.",
+    )
+    .option(
+      '--port <port>',
+      'port of the local AWS endpoint (0 picks a free one)',
+      integerIn(0, 65_535),
+      DEFAULT_MOTO_PORT,
+    )
+    .option(
+      '--demo',
+      'upload a small mixed set of sample files (good and each kind of bad) and show the results',
+    )
+    .option('--json-logs', 'log JSON lines instead of text for a human')
+    .option('--no-runner', 'only start moto and create the resources (run the handler yourself)')
+    .option(
+      '--function-timeout <seconds>',
+      'the ingest function timeout; the visibility timeout follows (6 ×)',
+      integerIn(1, 900),
+      resolvePipelineSettings().functionTimeoutSeconds,
+    )
+    .option(
+      '--max-file-size <bytes>',
+      `files above this are quarantined TOO_LARGE (default: the handler's; with --demo ${DEMO_MAX_FILE_SIZE_BYTES})`,
+      integerIn(1, Number.MAX_SAFE_INTEGER),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  silent-scalper up --demo\n  silent-scalper up --port 4567 --json-logs\n' +
+        '  silent-scalper up --function-timeout 5    # retries come back after 30 s instead of 6 min',
+    )
+    .action(async (options: UpOptions) => {
+      const maxFileSizeBytes = options.maxFileSize ?? (options.demo ? DEMO_MAX_FILE_SIZE_BYTES : undefined);
+      const tunables: LocalTunables = maxFileSizeBytes ? { maxFileSizeBytes } : {};
+      let runtime: LocalRuntime;
+      try {
+        runtime = await startLocalRuntime({
+          port: options.port,
+          settings: resolvePipelineSettings({ functionTimeoutSeconds: options.functionTimeout }),
+          runner: options.runner,
+          jsonLogs: options.jsonLogs ?? false,
+          tunables,
+          portHint: `--port <n> (e.g. silent-scalper up --port ${options.port === DEFAULT_MOTO_PORT ? 4567 : DEFAULT_MOTO_PORT})`,
+        });
+      } catch (error) {
+        if (error instanceof MotoStartError) throw new CliError(error.message);
+        throw error;
+      }
+      const signal = untilSignal();
+      if (options.jsonLogs)
+        out.stdout(
+          JSON.stringify({
+            time: new Date().toISOString(),
+            level: 'INFO',
+            message: 'ready',
+            event: 'ready',
+            endpoint: runtime.moto.endpoint,
+            resources: runtime.resources,
+            settings: runtime.settings,
+          }),
+        );
+      else out.stdout(banner(runtime, options.runner));
+
+      if (options.demo) {
+        if (!options.runner)
+          out.stderr('--demo uploads files, but without the runner nothing processes them');
+        if (!options.jsonLogs && maxFileSizeBytes === DEMO_MAX_FILE_SIZE_BYTES && !options.maxFileSize)
+          out.stdout(`Demo: files over ${DEMO_MAX_FILE_SIZE_BYTES} bytes are TOO_LARGE in this session.`);
+        const results = await runDemo(runtime, { timeoutMs: options.runner ? 90_000 : 0 });
+        const ok = results.filter(
+          (r) => r.record?.status === r.expected.status && r.record?.reason === r.expected.reason,
+        ).length;
+        if (options.jsonLogs)
+          out.stdout(
+            JSON.stringify({ time: new Date().toISOString(), level: 'INFO', event: 'demo', results }),
+          );
+        else
+          out.stdout(
+            `\nDemo: ${results.length} files uploaded to s3://${runtime.resources.inputBucket}/demo/ — ${ok} ended as expected:\n\n${demoTable(results)}\n\nThe runner keeps going: upload more, or Ctrl-C to stop.\n`,
+          );
+      }
+
+      const received = await signal;
+      if (!options.jsonLogs) out.stderr(`\n${received}: stopping — finishing in-flight batches, then moto…`);
+      await runtime.stop();
+    });

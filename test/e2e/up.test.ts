@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, portInUse } from '../../src/local/moto/motoServer.ts';
+
+const CLI = fileURLToPath(new URL('../../bin/silent-scalper.mjs', import.meta.url));
+
+/** A CLI process with its output collected as it arrives. */
+interface CliRun {
+  readonly child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+const running: CliRun[] = [];
+
+const cli = (args: string[], env: Record<string, string> = {}): CliRun => {
+  // A clean environment for the endpoint: `up` must not need AWS_ENDPOINT_URL or credentials.
+  const { AWS_ENDPOINT_URL: _endpoint, ...base } = process.env;
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: CliRun = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    run.stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    run.stderr += chunk;
+  });
+  running.push(run);
+  return run;
+};
+
+const waitForOutput = async (run: CliRun, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = run.stdout.match(pattern);
+    if (match) return match;
+    if (run.child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${pattern} in the output:\n${run.stdout}\n${run.stderr}`);
+};
+
+afterEach(async () => {
+  for (const run of running.splice(0)) {
+    if (run.child.exitCode === null) {
+      run.child.kill('SIGKILL');
+      await run.exited;
+    }
+  }
+});
+
+describe('silent-scalper up', () => {
+  it('runs the pipeline with --demo, answers the CLI at the printed endpoint, and stops cleanly on Ctrl-C', async () => {
+    // Prepare
+    const port = await freePort();
+
+    // Act: start it as a user would
+    const up = cli(['up', '--port', String(port), '--demo']);
+    const [, uploaded, expected] = await waitForOutput(
+      up,
+      /Demo: (\d+) files uploaded .* (\d+) ended as expected/,
+      120_000,
+    );
+    const endpoint = `http://127.0.0.1:${port}`;
+    expect(up.stdout).toContain(`export AWS_ENDPOINT_URL=${endpoint}`);
+
+    // the next step it suggests works: the CLI reads the pipeline through AWS_ENDPOINT_URL
+    const status = cli(['status', '--json'], { AWS_ENDPOINT_URL: endpoint });
+    expect(await status.exited).toBe(0);
+    const report = JSON.parse(status.stdout);
+
+    up.child.kill('SIGINT');
+    const code = await up.exited;
+
+    // Assess: every demo file (good and each kind of bad) ended as expected
+    expect(Number(uploaded)).toBeGreaterThanOrEqual(13);
+    expect(expected).toBe(uploaded);
+    for (const outcome of ['PROCESSED', 'EMPTY_FILE', 'TOO_LARGE', 'BLOCKED_TYPE', 'TYPE_MISMATCH'])
+      expect(up.stdout).toContain(outcome);
+    expect(report.counts.total).toBe(Number(uploaded));
+    expect(report.queue).toMatchObject({ visible: 0, inFlight: 0, deadLetter: 0 });
+    // a graceful stop: exit code 0, runner stopped before moto, the port free again
+    expect(code).toBe(0);
+    expect(up.stdout.indexOf('runner stopped')).toBeLessThan(up.stdout.indexOf('moto stopped'));
+    expect(await portInUse(port)).toBe(false);
+  });
+
+  it('refuses a taken port with an error naming it and how to choose another', async () => {
+    // Prepare
+    const port = await freePort();
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+
+    try {
+      // Act
+      const up = cli(['up', '--port', String(port)]);
+      const code = await up.exited;
+
+      // Assess
+      expect(code).not.toBe(0);
+      expect(up.stderr).toContain(`port ${port}`);
+      expect(up.stderr).toContain('--port');
+    } finally {
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
+  });
+});
