@@ -3,10 +3,12 @@ import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
+import { silentLogger } from '../../src/adapters/powertools.ts';
 import { createS3ObjectStore } from '../../src/adapters/s3ObjectStore.ts';
 import { createSnsAlertPublisher } from '../../src/adapters/snsAlertPublisher.ts';
-import { DEFAULT_RETRY_POLICY } from '../../src/config/retryConfig.ts';
+import { DEFAULT_RETRY_POLICY, loadRetryConfig, retryEnvironment } from '../../src/config/retryConfig.ts';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
+import { buildRetryHandler } from '../../src/handlers/retryQuarantine.ts';
 import { createDynamoOpsStore } from '../../src/ops/dynamoOpsStore.ts';
 import { retryManual } from '../../src/ops/retryManual.ts';
 import { type RetryPassOptions, retryQuarantine } from '../../src/ops/retryQuarantine.ts';
@@ -213,6 +215,37 @@ describe('quarantine retry through the local pipeline (moto + runner + real hand
       expect(await story(pipeline, key)).toEqual(['QUARANTINED(0)', 'RETRIED', 'QUARANTINED(1)']);
       const h = await fileHistory(clients.dynamo, r.tableName, r.inputBucket, key);
       expect(h.uploads.map((u) => u.reason)).toEqual(['EMPTY_FILE', 'EMPTY_FILE']);
+    } finally {
+      await pipeline.runner.stop();
+    }
+  });
+
+  it('the scheduled Lambda entry runs one pass from its environment', async () => {
+    const key = 'retry/lambda.csv';
+    const { clients, pipeline, r } = await start('rq4', new Map([[key, 1]]));
+    try {
+      await upload(clients, r.inputBucket, key, 'id,amount\n1,10\n');
+      await waitFor('the quarantine', async () => (await story(pipeline, key)).length === 1, {
+        timeoutMs: 20_000,
+      });
+      const config = loadRetryConfig(
+        retryEnvironment({
+          metadataTable: r.tableName,
+          quarantineBucket: r.quarantineBucket,
+          alertsTopicArn: r.topicArn,
+          inputBucket: r.inputBucket,
+          policy: { baseDelaySeconds: 0 },
+        }),
+      );
+      const handler = buildRetryHandler(config, { clients, logger: silentLogger });
+
+      const result = await handler({} as never);
+
+      expect(result).toMatchObject({ examined: 1, retried: 1, failed: 0 });
+      await waitFor('PROCESSED', async () => (await story(pipeline, key)).includes('PROCESSED(1)'), {
+        timeoutMs: 20_000,
+      });
+      expect(await story(pipeline, key)).toEqual(['QUARANTINED(0)', 'RETRIED', 'PROCESSED(1)']);
     } finally {
       await pipeline.runner.stop();
     }
