@@ -13,10 +13,11 @@ export interface FilePageDeps {
 }
 
 /**
- * One page of the file table, newest first. Served from the in-memory view when it covers the page; the
- * part older than the view (or everything, before the view has loaded) comes from `listFiles` on the
- * table, with the reason and type filters applied here (the indexes only know status and time). When the
- * call budget runs out first, the page is returned short with a cursor to continue from.
+ * One page of the file table, newest first. Served from the in-memory view when it has rows for the page
+ * (a page where the view runs out is returned short, its cursor pointing below the view); pages below the
+ * view (or every page before the view has loaded) come from `listFiles` on the table, with the reason and
+ * type filters applied here (the indexes only know status and time). When the call budget runs out first,
+ * the page is returned short with a cursor to continue from.
  */
 export const filePage = async (deps: FilePageDeps, query: FileQuery): Promise<FilePageResponse> => {
   const fromView = deps.view.page(query);

@@ -37,7 +37,7 @@ export interface DashboardServerOptions {
   readonly port?: number;
   /** Required when `host` is not loopback. */
   readonly token?: string;
-  /** @default 1000 */
+  /** Pause between refreshes (longer when the table answers slowly). @default 500 */
   readonly refreshMs?: number;
   /** @default 24 */
   readonly windowHours?: number;
