@@ -131,6 +131,13 @@ export const upCommand = (): Command =>
     .action(async (options: UpOptions) => {
       const maxFileSizeBytes = options.maxFileSize ?? (options.demo ? DEMO_MAX_FILE_SIZE_BYTES : undefined);
       const tunables: LocalTunables = maxFileSizeBytes ? { maxFileSizeBytes } : {};
+      // Listen before starting: a Ctrl-C during start-up then stops what has started instead of killing
+      // the process outright.
+      const signal = untilSignal();
+      let signalled = false;
+      void signal.then(() => {
+        signalled = true;
+      });
       let runtime: LocalRuntime;
       try {
         runtime = await startLocalRuntime({
@@ -145,7 +152,6 @@ export const upCommand = (): Command =>
         if (error instanceof MotoStartError) throw new CliError(error.message);
         throw error;
       }
-      const signal = untilSignal();
       if (options.jsonLogs)
         out.stdout(
           JSON.stringify({
@@ -160,7 +166,7 @@ export const upCommand = (): Command =>
         );
       else out.stdout(banner(runtime, options.runner));
 
-      if (options.demo) {
+      if (options.demo && !signalled) {
         if (!options.runner)
           out.stderr('--demo uploads files, but without the runner nothing processes them');
         if (!options.jsonLogs && maxFileSizeBytes === DEMO_MAX_FILE_SIZE_BYTES && !options.maxFileSize)

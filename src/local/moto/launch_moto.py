@@ -20,7 +20,10 @@ with 8 concurrent pollers). Each scan now runs under a lock; the long-poll wait 
 Usage: python3 launch_moto.py -H 127.0.0.1 -p 4566   (same arguments as moto_server)
 """
 
+import ctypes
 import json
+import os
+import signal
 import sys
 import threading
 import time
@@ -141,7 +144,23 @@ def apply_patches():
 
 apply_patches()
 
+
+def die_with_parent(parent_pid):
+    """Linux: get SIGTERM when the process that started us dies, even by SIGKILL, so no moto is orphaned."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        sys.exit(0)
+
+
 if __name__ == "__main__":
+    parent = os.environ.get("SILENT_SCALPER_PARENT_PID", "")
+    if parent.isdigit():
+        die_with_parent(int(parent))
     note = "" if moto.__version__ == PATCHED_FOR else f" (written for {PATCHED_FOR}, running {moto.__version__})"
     print(f"silent-scalper: moto SQS patched for queue depth{note}", file=sys.stderr, flush=True)
     main(sys.argv[1:])

@@ -129,7 +129,8 @@ export const startMoto = async (options: StartMotoOptions = {}): Promise<MotoSer
   const inherit = options.stdio === 'inherit';
   const child: ChildProcess = spawn(python, [MOTO_LAUNCHER, '-H', host, '-p', String(port)], {
     stdio: inherit ? 'inherit' : ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    // The launcher asks Linux to end it when this process dies, whatever the cause (see die_with_parent).
+    env: { ...process.env, PYTHONUNBUFFERED: '1', SILENT_SCALPER_PARENT_PID: String(process.pid) },
   });
   installExitHook();
   running.add(child);
