@@ -3,6 +3,7 @@ import { resolvePipelineSettings } from '../../config/settings.ts';
 import { type DemoResult, runDemo } from '../../local/demo.ts';
 import { type LocalRuntime, type LocalTunables, startLocalRuntime } from '../../local/localRuntime.ts';
 import { DEFAULT_MOTO_PORT, MotoStartError } from '../../local/moto/motoServer.ts';
+import { startLocalRetryTimer } from '../../ops/localRetry.ts';
 import { CliError } from '../errors.ts';
 import { integerIn } from '../options.ts';
 import { renderFields, renderTable } from '../output.ts';
@@ -152,6 +153,27 @@ export const upCommand = (): Command =>
         if (error instanceof MotoStartError) throw new CliError(error.message);
         throw error;
       }
+      // The local stand-in for the EventBridge schedule: the same automatic quarantine-retry pass.
+      const retryTimer = options.runner
+        ? startLocalRetryTimer({
+            clients: runtime.clients,
+            resources: runtime.resources,
+            onPass: (p) =>
+              out.stdout(
+                options.jsonLogs
+                  ? JSON.stringify({
+                      time: new Date().toISOString(),
+                      level: p.failed > 0 ? 'ERROR' : 'INFO',
+                      event: 'quarantineRetry',
+                      retried: p.retried,
+                      exhausted: p.exhausted,
+                      failed: p.failed,
+                    })
+                  : `quarantine retry: ${p.retried} retried, ${p.exhausted} RETRY_EXHAUSTED, ${p.failed} failed`,
+              ),
+            onError: (error) => out.stderr(`quarantine retry pass failed: ${(error as Error).message}`),
+          })
+        : undefined;
       if (options.jsonLogs)
         out.stdout(
           JSON.stringify({
@@ -187,5 +209,6 @@ export const upCommand = (): Command =>
 
       const received = await signal;
       if (!options.jsonLogs) out.stderr(`\n${received}: stopping — finishing in-flight batches, then moto…`);
+      await retryTimer?.stop();
       await runtime.stop();
     });
