@@ -14,8 +14,8 @@ import { DashboardGuard, isLoopbackHost, SECURITY_HEADERS } from './security.ts'
 import { buildTimeline } from './timeline.ts';
 import type { Snapshot } from './types.ts';
 
-/** Default port of `silent-scalper dashboard` (moto listens on 4566). */
-export const DEFAULT_DASHBOARD_PORT = 4567;
+/** Default port of the dashboard (moto listens on 4566; `up` suggests 4567 for moto when 4566 is taken). */
+export const DEFAULT_DASHBOARD_PORT = 4570;
 /** Request bodies larger than this are refused (actions carry a key and a few flags). */
 const MAX_BODY_BYTES = 16 * 1024;
 /** Event streams open at once at most. */

@@ -1,5 +1,10 @@
 import { Command } from 'commander';
 import { resolvePipelineSettings } from '../../config/settings.ts';
+import {
+  DEFAULT_DASHBOARD_PORT,
+  type RunningDashboard,
+  startDashboardServer,
+} from '../../dashboard/index.ts';
 import { type DemoResult, runDemo } from '../../local/demo.ts';
 import { type LocalRuntime, type LocalTunables, startLocalRuntime } from '../../local/localRuntime.ts';
 import { DEFAULT_MOTO_PORT, MotoStartError } from '../../local/moto/motoServer.ts';
@@ -16,6 +21,8 @@ interface UpOptions {
   runner: boolean;
   functionTimeout: number;
   maxFileSize?: number;
+  dashboard: boolean;
+  dashboardPort: number;
 }
 
 /** The size limit `--demo` uses unless `--max-file-size` is given, so TOO_LARGE shows with a 1 MiB file. */
@@ -114,6 +121,13 @@ export const upCommand = (): Command =>
     .option('--json-logs', 'log JSON lines instead of text for a human')
     .option('--no-runner', 'only start moto and create the resources (run the handler yourself)')
     .option(
+      '--dashboard-port <port>',
+      'port of the web dashboard on 127.0.0.1 (0 picks a free one)',
+      integerIn(0, 65_535),
+      DEFAULT_DASHBOARD_PORT,
+    )
+    .option('--no-dashboard', 'do not start the web dashboard')
+    .option(
       '--function-timeout <seconds>',
       'the ingest function timeout; the visibility timeout follows (6 ×)',
       integerIn(1, 900),
@@ -174,6 +188,19 @@ export const upCommand = (): Command =>
             onError: (error) => out.stderr(`quarantine retry pass failed: ${(error as Error).message}`),
           })
         : undefined;
+      // The web dashboard on loopback; a busy port costs the dashboard, not the pipeline.
+      let dashboard: RunningDashboard | undefined;
+      if (options.dashboard)
+        dashboard = await startDashboardServer({
+          clients: runtime.clients,
+          resources: runtime.resources,
+          targetLabel: `local ${runtime.moto.endpoint}`,
+          port: options.dashboardPort,
+          log: out.stderr,
+        }).catch((error: unknown) => {
+          out.stderr(`dashboard not started: ${(error as Error).message}`);
+          return undefined;
+        });
       if (options.jsonLogs)
         out.stdout(
           JSON.stringify({
@@ -182,11 +209,13 @@ export const upCommand = (): Command =>
             message: 'ready',
             event: 'ready',
             endpoint: runtime.moto.endpoint,
+            ...(dashboard ? { dashboard: dashboard.url } : {}),
             resources: runtime.resources,
             settings: runtime.settings,
           }),
         );
       else out.stdout(banner(runtime, options.runner));
+      if (dashboard && !options.jsonLogs) out.stdout(`Dashboard: ${dashboard.url}\n`);
 
       if (options.demo && !signalled) {
         if (!options.runner)
@@ -210,5 +239,6 @@ export const upCommand = (): Command =>
       const received = await signal;
       if (!options.jsonLogs) out.stderr(`\n${received}: stopping — finishing in-flight batches, then moto…`);
       await retryTimer?.stop();
+      await dashboard?.stop();
       await runtime.stop();
     });
