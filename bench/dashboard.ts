@@ -225,11 +225,20 @@ const main = async (): Promise<void> => {
     const [, listMs] = await timed(() => listFiles(clients.dynamo, resources.tableName, { limit: 50 }));
     rows.push(['`listFiles` page of 50 (8 shard queries), straight to moto', ms(listMs), '—']);
 
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
     dashboard = await startDashboardServer({ ...start });
     const [, viewLoadMs] = await timed(() => dashboard?.monitor.whenLoaded(1_800_000) ?? Promise.resolve());
+    global.gc?.();
+    const heapPerRecord = (process.memoryUsage().heapUsed - heapBefore) / Math.max(1, dashboard.view.size);
     rows.push([
       `dashboard view load (${dashboard.view.size.toLocaleString()} records from moto, once at start)`,
       `${(viewLoadMs / 1000).toFixed(1)} s`,
+      '—',
+    ]);
+    rows.push([
+      'memory of the view per record (heap, approximate)',
+      `${Math.round(heapPerRecord)} bytes`,
       '—',
     ]);
 
