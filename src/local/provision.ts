@@ -79,22 +79,24 @@ const isNotFound = (error: unknown): boolean => {
   return e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404;
 };
 
-/** The attributes each queue must have; SetQueueAttributes only touches those that differ. */
-const queueAttributes = (settings: PipelineSettings, dlqArn?: string): Record<string, string> => ({
-  MessageRetentionPeriod: String(dlqArn ? settings.queueRetentionSeconds : settings.dlqRetentionSeconds),
+/** Attributes of the dead-letter queue, from the shared settings (as the stack's IngestQueues construct). */
+export const deadLetterQueueAttributes = (settings: PipelineSettings): Record<string, string> => ({
+  MessageRetentionPeriod: String(settings.dlqRetentionSeconds),
   MaximumMessageSize: String(LOCAL_QUEUE_MAX_MESSAGE_SIZE_BYTES),
   // SSE-SQS, as in the stack: a queue fed by S3 notifications cannot use the aws/sqs KMS key
   // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ways-to-add-notification-config-to-bucket.html).
   SqsManagedSseEnabled: 'true',
-  ...(dlqArn
-    ? {
-        VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlqArn,
-          maxReceiveCount: settings.maxReceiveCount,
-        }),
-      }
-    : {}),
+});
+
+/** Attributes of the ingest queue: visibility, retention and the redrive policy to the DLQ. */
+export const ingestQueueAttributes = (
+  settings: PipelineSettings,
+  dlqArn: string,
+): Record<string, string> => ({
+  ...deadLetterQueueAttributes(settings),
+  MessageRetentionPeriod: String(settings.queueRetentionSeconds),
+  VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+  RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
 });
 
 /** Queue policy letting the input bucket (and only it) send its notifications to the queue. */
@@ -340,11 +342,16 @@ export const provisionLocal = async (options: ProvisionLocalOptions): Promise<Lo
 
   await ensureBucket(clients, names.inputBucket, onChange);
   await ensureBucket(clients, names.quarantineBucket, onChange);
-  const dlq = await ensureQueue(clients, names.deadLetterQueue, queueAttributes(settings), onChange);
+  const dlq = await ensureQueue(
+    clients,
+    names.deadLetterQueue,
+    deadLetterQueueAttributes(settings),
+    onChange,
+  );
   const queue = await ensureQueue(
     clients,
     names.ingestQueue,
-    queueAttributes(settings, dlq.arn),
+    ingestQueueAttributes(settings, dlq.arn),
     onChange,
     (arn) => s3SendPolicy(arn, names.inputBucket),
   );
