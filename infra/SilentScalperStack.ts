@@ -15,7 +15,12 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type HandlerConfig, handlerEnvironment } from '../src/config/handlerConfig.ts';
 import type { RetryPolicy } from '../src/config/retryConfig.ts';
-import { mergePipelineSettings, type PipelineSettings, RESOURCE_NAMES } from '../src/config/settings.ts';
+import {
+  mergePipelineSettings,
+  type PipelineSettings,
+  RESOURCE_NAMES,
+  TABLE_SCHEMA,
+} from '../src/config/settings.ts';
 import { IngestQueues } from './constructs/IngestQueues.ts';
 import { MetadataTable } from './constructs/MetadataTable.ts';
 import {
@@ -268,7 +273,7 @@ export class SilentScalperStack extends Stack {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
       ingestFunction: this.ingest.function,
-      alarms: Object.values(this.alarms.alarms),
+      alarms: [...Object.values(this.alarms.alarms), this.retry.errorsAlarm],
     });
 
     addPipelineWiringCheck(this, {
@@ -286,7 +291,8 @@ export class SilentScalperStack extends Stack {
     return [
       new PolicyStatement({
         sid: 'ReadInputObjects',
-        // GetObjectTagging: CopyObject copies the source's tags into quarantine.
+        // GetObjectVersion: reads and copies are pinned to the upload's version. GetObjectTagging: a copy
+        // that keeps the source's tags (TaggingDirective COPY) must read them.
         actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
         resources: [input.arnForObjects('*')],
       }),
@@ -368,17 +374,28 @@ export class SilentScalperStack extends Stack {
   /** A role for people (or tools) that inspect, restore or purge quarantined files. */
   private createQuarantineAdminRole(): Role {
     const quarantine = this.quarantineBucket.bucket;
+    const input = this.inputBucket.bucket;
+    const table = this.metadataTable.table;
+    const indexArns = Object.values(TABLE_SCHEMA.indexes).map(
+      (index) => `${table.tableArn}/index/${index.name}`,
+    );
     const role = new Role(this, 'QuarantineAdminRole', {
       assumedBy: new AccountRootPrincipal(),
       description:
-        'Reads, restores and purges quarantined files (the quarantine bucket denies everyone else)',
+        'Operates the quarantine (the bucket denies everyone else): inspect, retry to input, purge; what `silent-scalper retry` needs',
       inlinePolicies: {
         Quarantine: new PolicyDocument({
           statements: [
             new PolicyStatement({
-              sid: 'ListQuarantine',
+              sid: 'ReadStackOutputs',
+              // The CLI finds the buckets and table from this stack's outputs.
+              actions: ['cloudformation:DescribeStacks'],
+              resources: [this.stackId],
+            }),
+            new PolicyStatement({
+              sid: 'ListBucketsSoMissingObjectsRead404',
               actions: ['s3:ListBucket'],
-              resources: [quarantine.bucketArn],
+              resources: [quarantine.bucketArn, input.bucketArn],
             }),
             new PolicyStatement({
               sid: 'ManageQuarantinedObjects',
@@ -392,9 +409,21 @@ export class SilentScalperStack extends Stack {
               resources: [quarantine.arnForObjects('*')],
             }),
             new PolicyStatement({
-              sid: 'RestoreToInput',
-              actions: ['s3:PutObject', 's3:PutObjectTagging'],
-              resources: [this.inputBucket.bucket.arnForObjects('*')],
+              sid: 'RetryToInput',
+              // HEAD first (a newer upload of the key is never overwritten), then the copy; a copy over
+              // 5 GiB goes in parts, and a failed one must be aborted.
+              actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+              resources: [input.arnForObjects('*')],
+            }),
+            new PolicyStatement({
+              sid: 'ReadFileHistory',
+              actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+              resources: [table.tableArn, ...indexArns],
+            }),
+            new PolicyStatement({
+              sid: 'RecordRetrySteps',
+              actions: ['dynamodb:PutItem'],
+              resources: [table.tableArn],
             }),
           ],
         }),
@@ -407,7 +436,7 @@ export class SilentScalperStack extends Stack {
       },
       {
         id: this.objectWildcardFinding(this.inputBucket),
-        reason: 'Restoring a file writes it back under its original, arbitrary key in this one input bucket.',
+        reason: 'A retried file goes back under its original, arbitrary key, in this one input bucket only.',
       },
     );
     return role;
