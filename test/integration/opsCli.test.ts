@@ -103,6 +103,7 @@ describe('silent-scalper replay-dlq', () => {
 });
 
 describe('silent-scalper retry', () => {
+  // Five CLI processes (each starts tsx) on a shared two-core machine: more time than the default.
   it('refuses a policy rejection without --force, retries it with --force, and show tells the story', async () => {
     // Prepare: an empty file, quarantined EMPTY_FILE by the real handler
     await clients.s3.send(
@@ -133,7 +134,7 @@ describe('silent-scalper retry', () => {
     const show = await cli('show', 'cli/empty.txt');
     expect(show.stdout).toMatch(/QUARANTINED \(EMPTY_FILE\)[\s\S]*RETRIED[\s\S]*QUARANTINED \(EMPTY_FILE\)/);
     expect(show.stdout).toContain('manual retry 1');
-  });
+  }, 180_000);
 
   it('asks for exactly one way of choosing files', async () => {
     const none = await cli('retry');
