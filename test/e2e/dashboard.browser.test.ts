@@ -106,11 +106,12 @@ describe('the dashboard in a real browser (Chromium) over the local pipeline', (
     await mkdir(SCREENSHOTS, { recursive: true });
     workDir = await mkdtemp(join(tmpdir(), 'dashboard-e2e-'));
     const endpoint = moto().endpoint;
-    // A 1 s function timeout makes the visibility timeout 6 s, so the flaky file's five receives take ~30 s.
+    // A 2 s function timeout makes the visibility timeout 12 s: the flaky file's five receives take ~50 s,
+    // and a batch on a busy machine still finishes well within its time.
     pipeline = await startLocalPipeline({
       endpoint,
-      settings: resolvePipelineSettings({ functionTimeoutSeconds: 1 }),
-      tunables: { timeSafetyMarginMs: 100 },
+      settings: resolvePipelineSettings({ functionTimeoutSeconds: 2 }),
+      tunables: { timeSafetyMarginMs: 500 },
       deps: (clients) => {
         const faulty = faultyObjectStore(createS3ObjectStore(clients.s3), FLAKY_KEY);
         fault = faulty.fault;
