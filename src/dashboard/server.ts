@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AwsClients } from '../adapters/awsClients.ts';
-import { FileStatus } from '../pipeline/constants.ts';
 import { fileHistory } from '../tracking/fileHistory.ts';
 import { buildDashboardActions, type DashboardActions } from './actions.ts';
 import { type Asset, loadAssets } from './assets.ts';
 import { filePage } from './filePage.ts';
-import { BadRequestError, MAX_KEY_BYTES, parseFileQuery, parseFileRef } from './fileQuery.ts';
+import { BadRequestError, parseFileQuery, parseFileRef } from './fileQuery.ts';
 import { LiveView } from './liveView.ts';
 import { Monitor } from './monitor.ts';
 import type { DashboardResources } from './resources.ts';
@@ -230,11 +229,6 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
         if (history.entries.length === 0) throw new HttpError(404, 'no record of this file');
         return sendJson(res, 200, buildTimeline(history));
       }
-      case '/api/filters':
-        return sendJson(res, 200, {
-          statuses: Object.values(FileStatus),
-          maxKeyBytes: MAX_KEY_BYTES,
-        });
       default:
         throw new HttpError(404, 'not found');
     }
