@@ -101,16 +101,25 @@ export class SilentScalperStack extends Stack {
   public readonly settings: PipelineSettings;
   /** The resolved deployment options. */
   public readonly options: StackOptions;
+  /** Destination of the server access logs of the other buckets. */
   public readonly accessLogBucket: SecureBucket;
+  /** Where uploads land. */
   public readonly inputBucket: SecureBucket;
+  /** Where rejected files are moved (object access restricted to the pipeline roles). */
   public readonly quarantineBucket: SecureBucket;
+  /** The ingest queue and its DLQ. */
   public readonly queues: IngestQueues;
+  /** One item per upload, plus history steps. */
   public readonly metadataTable: MetadataTable;
+  /** Alarm notifications and the handler's per-batch alerts. */
   public readonly alertsTopic: Topic;
+  /** The ingest function, its role and log group. */
   public readonly ingest: PipelineFunction;
   /** The scheduled quarantine retry (function, schedule, errors alarm). */
   public readonly retry: QuarantineRetry;
+  /** The pipeline alarms. */
   public readonly alarms: PipelineAlarms;
+  /** The CloudWatch dashboard. */
   public readonly dashboard: PipelineDashboard;
   /** ARN of the role that may read and write quarantined objects besides the functions. */
   public readonly quarantineAdminRoleArn: string;

@@ -14,7 +14,8 @@ export interface MetadataTableProps {
 /**
  * The file metadata table, built from the shared {@link TABLE_SCHEMA} (the local provisioner uses the same
  * one): on-demand capacity, so a spike never meets a provisioned ceiling; point-in-time recovery; and the
- * two sharded list indexes. Data is encrypted at rest with the AWS-owned key (no KMS charges). The indexes project every attribute so listing needs no second read.
+ * two sharded list indexes. Data is encrypted at rest with the AWS-owned key (no KMS charges). The indexes
+ * project every attribute so listing needs no second read.
  */
 export class MetadataTable extends Construct {
   /** The table. */
