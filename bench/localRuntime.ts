@@ -214,9 +214,22 @@ const benchDrain = async (): Promise<void> => {
       await new Promise((res) => setTimeout(res, 200));
     const drainSeconds = secondsSince(start);
     await runner.stop();
-    const { Count = 0 } = await clients.dynamo.send(
-      new ScanCommand({ TableName: r.tableName, Select: 'COUNT' }),
-    );
+    let records = 0;
+    let startKey: Record<string, unknown> | undefined;
+    for (let page = 0; page < 10_000; page++) {
+      const out = await clients.dynamo.send(
+        new ScanCommand({
+          TableName: r.tableName,
+          Select: 'COUNT',
+          FilterExpression: 'recordType = :upload',
+          ExpressionAttributeValues: { ':upload': 'UPLOAD' },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      records += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+      if (!startKey) break;
+    }
     const { Attributes = {} } = await clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: r.queueUrl, AttributeNames: ['All'] }),
     );
@@ -226,7 +239,7 @@ const benchDrain = async (): Promise<void> => {
         uploadPerSecond: Math.round(fileCount / uploadSeconds),
         drainSeconds: Number(drainSeconds.toFixed(1)),
         drainPerSecond: Math.round(fileCount / drainSeconds),
-        records: Count,
+        records,
         queueLeft:
           Number(Attributes.ApproximateNumberOfMessages) +
           Number(Attributes.ApproximateNumberOfMessagesNotVisible),
