@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
-import type { PipelineSettings } from '../config/settings.ts';
+import { type PipelineSettings, validatePipelineSettings } from '../config/settings.ts';
 import { interpretBatchResponse } from './batchResponse.ts';
 import { createLambdaContext } from './lambdaContext.ts';
 import { createRunnerLogger, type RunnerLogger } from './runnerLogger.ts';
@@ -116,6 +116,8 @@ export const startRunner = (options: RunnerOptions): Runner => {
   const { sqs, queueUrl, settings, handler } = options;
   const logger = options.logger ?? createRunnerLogger();
   const functionName = options.functionName ?? 'silent-scalper-ingest';
+  // The same guards as `cdk synth`: a visibility timeout under 6 × the timeout would redeliver live batches.
+  validatePipelineSettings(settings);
   const pollWaitSeconds = options.pollWaitSeconds ?? 20;
   if (!Number.isInteger(pollWaitSeconds) || pollWaitSeconds < 1 || pollWaitSeconds > 20)
     throw new RangeError(`pollWaitSeconds must be an integer from 1 to 20 (got ${pollWaitSeconds})`);
