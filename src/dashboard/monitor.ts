@@ -22,6 +22,8 @@ export interface MonitorOptions {
   readonly throughputBucketSeconds?: number;
   /** Throughput buckets shown. @default 180 (15 minutes) */
   readonly throughputBuckets?: number;
+  /** Stop reading new records this long after the last page or API request went away. @default 30000 */
+  readonly idleAfterMs?: number;
   /** A refresh that takes longer than this is abandoned (and reported). @default 30000 */
   readonly refreshTimeoutMs?: number;
   readonly now?: () => number;
@@ -71,6 +73,7 @@ export class Monitor {
   private readonly now: () => number;
   private lastThroughputBucket = -1;
   private lastDataVersion = -1;
+  private lastActivityMs = 0;
   /** Duration of the last scheduled refresh, in ms. */
   lastRefreshMs = 0;
   private lastLoaded = false;
@@ -89,8 +92,27 @@ export class Monitor {
 
   /** Receive every new snapshot; returns the unsubscribe function. */
   subscribe(listener: (snapshot: Snapshot) => void): () => void {
+    this.touch();
     this.subscribers.add(listener);
     return () => this.subscribers.delete(listener);
+  }
+
+  /**
+   * Someone is looking (an API request or an event stream). Reading new records is the expensive part of a
+   * refresh, so it only runs while a page is open or the API was used in the last `idleAfterMs`; coming
+   * back from idle refreshes at once.
+   */
+  touch(): void {
+    const wasIdle = this.idle();
+    this.lastActivityMs = Date.now();
+    if (wasIdle && this.options.view.loaded && !this.stopped) void this.refreshNow();
+  }
+
+  /** True when nobody has looked for a while: records are not read (queue depths still are). */
+  idle(): boolean {
+    return (
+      this.subscribers.size === 0 && Date.now() - this.lastActivityMs > (this.options.idleAfterMs ?? 30_000)
+    );
   }
 
   /** Number of open subscriptions (event streams). */
@@ -101,6 +123,7 @@ export class Monitor {
   /** Start the loop: the first refresh (with the initial load) runs at once. */
   start(): void {
     this.stopped = false;
+    this.ensureLoading();
     this.schedule(0);
   }
 
@@ -170,9 +193,10 @@ export class Monitor {
     // The initial load can take long on a big table (and on moto, whose queries scan every item), so it
     // runs beside the loop: queue depths keep updating meanwhile, and the table view appears when ready.
     if (!view.loaded) this.ensureLoading();
-    const records = view.loaded
-      ? withTimeout(view.refresh(), timeoutMs, 'reading new records')
-      : Promise.resolve(false);
+    const records =
+      view.loaded && !this.idle()
+        ? withTimeout(view.refresh(), timeoutMs, 'reading new records')
+        : Promise.resolve(false);
     const queue = withTimeout(
       queueStats(this.options.sqs, this.options.queueUrl, this.options.dlqUrl),
       timeoutMs,

@@ -205,6 +205,7 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
       if (guard.handleTokenLogin(res, url)) return;
       throw new HttpError(refused.status, refused.message);
     }
+    if (url.pathname.startsWith('/api/')) monitor.touch();
     if (url.pathname.startsWith('/api/actions/')) return handleAction(req, res, url.pathname.slice(13));
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method not allowed');
     const asset = assets.get(url.pathname);
