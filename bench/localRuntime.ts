@@ -177,20 +177,26 @@ const benchDrain = async (): Promise<void> => {
       }),
     );
     const limit = pLimit(4);
+    let retriedPuts = 0;
     let start = performance.now();
     await Promise.all(
       Array.from({ length: fileCount }, (_, i) =>
         limit(() => {
           const kind = SAMPLE_KINDS[i % SAMPLE_KINDS.length] ?? 'png';
           const sample = sampleFile(kind, { seed: i });
-          return clients.s3.send(
-            new PutObjectCommand({
-              Bucket: r.inputBucket,
-              Key: `bench/${String(i).padStart(6, '0')}.${sample.ext}`,
-              Body: sample.bytes,
-              ContentType: sample.contentType,
-            }),
-          );
+          return clients.s3
+            .send(
+              new PutObjectCommand({
+                Bucket: r.inputBucket,
+                Key: `bench/${String(i).padStart(6, '0')}.${sample.ext}`,
+                Body: sample.bytes,
+                ContentType: sample.contentType,
+              }),
+            )
+            .then((out) => {
+              // A retried PUT may have been stored twice, which S3 notifies twice.
+              if ((out.$metadata.attempts ?? 1) > 1) retriedPuts++;
+            });
         }),
       ),
     );
@@ -210,8 +216,19 @@ const benchDrain = async (): Promise<void> => {
     });
     start = performance.now();
     const deadline = Date.now() + 30 * 60_000;
-    while (Date.now() < deadline && runner.counters().messagesDeleted < fileCount + 1)
+    const queueLeft = async () => {
+      const { Attributes = {} } = await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: r.queueUrl, AttributeNames: ['All'] }),
+      );
+      return (
+        Number(Attributes.ApproximateNumberOfMessages) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible)
+      );
+    };
+    while (Date.now() < deadline) {
+      if (runner.counters().messagesDeleted >= fileCount + 1 && (await queueLeft()) === 0) break;
       await new Promise((res) => setTimeout(res, 200));
+    }
     const drainSeconds = secondsSince(start);
     await runner.stop();
     let records = 0;
@@ -230,9 +247,6 @@ const benchDrain = async (): Promise<void> => {
       startKey = out.LastEvaluatedKey;
       if (!startKey) break;
     }
-    const { Attributes = {} } = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: r.queueUrl, AttributeNames: ['All'] }),
-    );
     console.log(
       JSON.stringify({
         files: fileCount,
@@ -240,9 +254,9 @@ const benchDrain = async (): Promise<void> => {
         drainSeconds: Number(drainSeconds.toFixed(1)),
         drainPerSecond: Math.round(fileCount / drainSeconds),
         records,
-        queueLeft:
-          Number(Attributes.ApproximateNumberOfMessages) +
-          Number(Attributes.ApproximateNumberOfMessagesNotVisible),
+        queueLeft: await queueLeft(),
+        retriedPuts,
+        extraMessages: runner.counters().messagesReceived - (fileCount + 1),
         runner: runner.counters(),
       }),
     );
