@@ -109,6 +109,19 @@ const readJsonBody = async (req: IncomingMessage): Promise<Record<string, unknow
   }
 };
 
+/**
+ * Text safe for a terminal: keys are attacker-controlled and may hold control characters (escape
+ * sequences that would rewrite the operator's terminal), so those are shown as \u escapes.
+ */
+export const printable = (text: string): string => {
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    out += code < 0x20 || (code >= 0x7f && code < 0xa0) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+  }
+  return out;
+};
+
 const errorMessage = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
@@ -141,7 +154,7 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
     targetLabel: options.targetLabel,
     tableName: resources.tableName,
     ...(options.refreshMs !== undefined ? { refreshMs: options.refreshMs } : {}),
-    onError: (error) => log(`dashboard: ${errorMessage(error)}`),
+    onError: (error) => log(printable(`dashboard: ${errorMessage(error)}`)),
   });
   const streams = new Set<ServerResponse>();
 
@@ -178,7 +191,7 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
       const key = typeof body.key === 'string' ? body.key : '';
       parseFileRef(new URLSearchParams({ bucket, key }));
       const result = await actions.retry({ bucket, key, force: body.force === true });
-      log(`dashboard: retry s3://${bucket}/${key}: ${result.message}`);
+      log(printable(`dashboard: retry s3://${bucket}/${key}: ${result.message}`));
       sendJson(res, result.ok ? 200 : 409, result);
     } else if (name === 'replay') {
       const max = body.max === undefined || body.max === null ? undefined : Number(body.max);
@@ -188,7 +201,7 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
         includePoison: body.includePoison === true,
         ...(max ? { max } : {}),
       });
-      log(`dashboard: replay: ${result.message}`);
+      log(printable(`dashboard: replay: ${result.message}`));
       sendJson(res, result.ok ? 200 : 409, result);
     } else {
       throw new HttpError(404, 'no such action');
@@ -238,7 +251,8 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
   const server: Server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : error instanceof BadRequestError ? 400 : 500;
-      if (status === 500) log(`dashboard: ${req.method} ${req.url?.split('?')[0]}: ${errorMessage(error)}`);
+      if (status === 500)
+        log(printable(`dashboard: ${req.method} ${req.url?.split('?')[0]}: ${errorMessage(error)}`));
       if (res.headersSent) {
         res.destroy();
         return;
