@@ -315,13 +315,23 @@ export const startRunner = (options: RunnerOptions): Runner => {
     else if (outcome === BatchOutcome.PARTIAL)
       logger.warn(`${head} → ${deleted} done, ${result.retried} reported failed, ${later}`, fields);
     else logger.warn(`${head} → ${error}; all ${messages.length} ${later}`, fields);
-    options.onBatch?.(result);
+    try {
+      options.onBatch?.(result);
+    } catch (error) {
+      logger.error(`onBatch failed: ${(error as Error).message}`, { event: 'onBatchError' });
+    }
   };
 
   const poller = async (): Promise<void> => {
     while (!stopping) {
-      const messages = await collectBatch();
-      if (messages.length > 0) await invoke(messages);
+      try {
+        const messages = await collectBatch();
+        if (messages.length > 0) await invoke(messages);
+      } catch (error) {
+        // Only a bug in the runner gets here: log it and keep polling, as Lambda's pollers would.
+        logger.error(`runner error: ${(error as Error).message}`, { event: 'runnerError' });
+        await pause(1000);
+      }
     }
   };
 
