@@ -192,7 +192,7 @@ const tableOf = (rows: readonly Row[]): string => {
   const lines = rows.map(({ size, result, filesPerSecond }) => {
     const c = result.counts;
     const n = result.files;
-    return `| ${size.name} (${size.bytes >= 1024 * 1024 ? `${mb(size.bytes)} MB` : `${size.bytes / 1024} KB`}) | ${result.variant} | ${n} | ${(result.elapsedMs / 1000).toFixed(2)} | ${filesPerSecond.toFixed(1)} | ${perFile(serviceTotal(c, 's3'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'dynamodb'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'sqs'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'sns'), n).toFixed(2)} | ${humanBytes(perFile(c.s3BytesRead, n))} | ${mb(result.maxRssBytes)} MB |`;
+    return `| ${size.name} (${size.bytes >= 1024 * 1024 ? `${mb(size.bytes)} MB` : `${size.bytes / 1024} KB`}) | ${result.variant} | ${n} | ${(result.elapsedMs / 1000).toFixed(2)} | ${filesPerSecond.toFixed(1)} | ${perFile(serviceTotal(c, 's3'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'dynamodb'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'sqs'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'sns'), n).toFixed(2)} | ${humanBytes(perFile(c.s3BytesRead, n))} | ${mb(result.peakRssBytes)} MB |`;
   });
   return [header, `|${'---|'.repeat(11)}`, ...lines].join('\n');
 };
@@ -226,8 +226,8 @@ const goalsOf = (rows: readonly Row[]): string[] => {
     lines.push(
       `${verdict(large <= small * 1.05 && large <= 64 * 1024)}: bytes read per file independent of size: ${Math.round(small)} B (4 KB files) vs ${Math.round(large)} B (${mb(ssLarge.size.bytes)} MB files)`,
     );
-    const rssSmall = ssSmall.result.maxRssBytes;
-    const rssLarge = ssLarge.result.maxRssBytes;
+    const rssSmall = ssSmall.result.peakRssBytes;
+    const rssLarge = ssLarge.result.peakRssBytes;
     const change = (rssLarge - rssSmall) / rssSmall;
     lines.push(
       `${verdict(Math.abs(change) <= 0.1)}: runner peak RSS within 10 % between 4 KB and ${mb(ssLarge.size.bytes)} MB files: ${mb(rssSmall)} MB vs ${mb(rssLarge)} MB (${(change * 100).toFixed(1)} %)`,
@@ -258,7 +258,7 @@ const main = async (): Promise<number> => {
         const row = { size, result, filesPerSecond: result.files / (result.elapsedMs / 1000) };
         rows.push(row);
         log(
-          `${size.name} ${variant}: ${row.filesPerSecond.toFixed(1)} files/s, peak RSS ${mb(result.maxRssBytes)} MB`,
+          `${size.name} ${variant}: ${row.filesPerSecond.toFixed(1)} files/s, peak RSS ${mb(result.peakRssBytes)} MB`,
         );
       }
     }

@@ -11,8 +11,10 @@ export interface VariantResult {
   readonly files: number;
   readonly elapsedMs: number;
   readonly counts: RequestCounts;
-  /** Peak resident set size of the variant's process, in bytes. */
-  readonly maxRssBytes: number;
+  /** Peak resident set size of the variant's process while it ran (sampled every 10 ms), in bytes. */
+  readonly peakRssBytes: number;
+  /** getrusage's ru_maxrss: includes the parent's resident size at fork time on Linux, so not reported. */
+  readonly ruMaxRssBytes: number;
 }
 
 /** Prefix of the result line a variant process prints on stdout. */
