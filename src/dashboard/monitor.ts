@@ -2,7 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { FileStatus } from '../pipeline/constants.ts';
 import { queueStats } from '../tracking/queueStats.ts';
 import type { QueueStats } from '../tracking/types.ts';
-import type { LiveView } from './liveView.ts';
+import type { LiveView, ViewAggregates } from './liveView.ts';
 import type { Snapshot } from './types.ts';
 
 /** Options of {@link Monitor}. */
@@ -74,6 +74,8 @@ export class Monitor {
   private lastThroughputBucket = -1;
   private lastDataVersion = -1;
   private lastActivityMs = 0;
+  private aggregates: ViewAggregates | undefined;
+  private aggregatesVersion = -1;
   /** Duration of the last scheduled refresh, in ms. */
   lastRefreshMs = 0;
   private lastLoaded = false;
@@ -250,7 +252,13 @@ export class Monitor {
 
   private build(): Snapshot {
     const { view } = this.options;
-    const aggregates = view.aggregates();
+    // Aggregates walk every record (~0.3 s at 100,000): recompute them only when the records changed, not
+    // when only time moved on (the throughput chart's buckets).
+    if (!this.aggregates || this.aggregatesVersion !== view.dataVersion) {
+      this.aggregates = view.aggregates();
+      this.aggregatesVersion = view.dataVersion;
+    }
+    const aggregates = this.aggregates;
     const throughput = view.throughput(
       this.options.throughputBucketSeconds ?? 5,
       this.options.throughputBuckets ?? 180,
