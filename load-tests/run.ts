@@ -139,7 +139,7 @@ try {
   const drained = await waitForDrain(sampler, { timeoutMs: drainTimeoutSeconds * 1000 });
   console.log(
     drained
-      ? `load: queue drained ${((Date.now() - drainStarted) / 1000).toFixed(1)} s after the last upload`
+      ? `load: queue drained ${((Date.now() - drainStarted) / 1000).toFixed(1)} s after artillery finished`
       : `load: queue NOT drained after ${drainTimeoutSeconds} s`,
   );
   await pipeline?.stop();
