@@ -188,13 +188,13 @@ const humanBytes = (bytes: number) =>
 
 const tableOf = (rows: readonly Row[]): string => {
   const header =
-    '| files | variant | n | seconds | files/s | S3 req/file | DynamoDB req/file | SQS req/file | SNS req/file | bytes read/file | peak RSS |';
+    '| files | variant | n | seconds | files/s | S3 req/file | DynamoDB req/file | SQS req/file | SNS req/file | bytes read/file | CPU ms/file | peak RSS |';
   const lines = rows.map(({ size, result, filesPerSecond }) => {
     const c = result.counts;
     const n = result.files;
-    return `| ${size.name} (${size.bytes >= 1024 * 1024 ? `${mb(size.bytes)} MB` : `${size.bytes / 1024} KB`}) | ${result.variant} | ${n} | ${(result.elapsedMs / 1000).toFixed(2)} | ${filesPerSecond.toFixed(1)} | ${perFile(serviceTotal(c, 's3'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'dynamodb'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'sqs'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'sns'), n).toFixed(2)} | ${humanBytes(perFile(c.s3BytesRead, n))} | ${mb(result.peakRssBytes)} MB |`;
+    return `| ${size.name} (${size.bytes >= 1024 * 1024 ? `${mb(size.bytes)} MB` : `${size.bytes / 1024} KB`}) | ${result.variant} | ${n} | ${(result.elapsedMs / 1000).toFixed(2)} | ${filesPerSecond.toFixed(1)} | ${perFile(serviceTotal(c, 's3'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'dynamodb'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'sqs'), n).toFixed(2)} | ${perFile(serviceTotal(c, 'sns'), n).toFixed(2)} | ${humanBytes(perFile(c.s3BytesRead, n))} | ${perFile(result.cpuMs, n).toFixed(2)} | ${mb(result.peakRssBytes)} MB |`;
   });
-  return [header, `|${'---|'.repeat(11)}`, ...lines].join('\n');
+  return [header, `|${'---|'.repeat(12)}`, ...lines].join('\n');
 };
 
 /** The goals of issue 6, each with the measured figure and whether it was met. */

@@ -11,6 +11,8 @@ export interface VariantResult {
   readonly files: number;
   readonly elapsedMs: number;
   readonly counts: RequestCounts;
+  /** CPU time (user + system) the variant's process spent while it ran, in ms. */
+  readonly cpuMs: number;
   /** Peak resident set size of the variant's process while it ran (sampled every 10 ms), in bytes. */
   readonly peakRssBytes: number;
   /** getrusage's ru_maxrss: includes the parent's resident size at fork time on Linux, so not reported. */

@@ -61,6 +61,7 @@ const main = async (): Promise<void> => {
   ]);
   const counts = countRequests(clients);
 
+  const cpuBefore = process.cpuUsage();
   let outcome: { files: number; elapsedMs: number };
   if (variant === BenchVariant.FLOOR) {
     outcome = await runFloor({
@@ -83,6 +84,7 @@ const main = async (): Promise<void> => {
       timeoutMs,
     });
   }
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(rssSampler);
   peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
   const result: VariantResult = {
@@ -91,6 +93,8 @@ const main = async (): Promise<void> => {
     elapsedMs: outcome.elapsedMs,
     counts,
     peakRssBytes,
+    // user + system CPU of this process while the variant ran (includes the runner's idle polling).
+    cpuMs: (cpu.user + cpu.system) / 1000,
     // Kept for reference only; see above why it is not the figure reported.
     ruMaxRssBytes: process.resourceUsage().maxRSS * 1024,
   };
