@@ -83,6 +83,9 @@ export const processBatch = async (
   deps: IngestPipelineDeps,
 ): Promise<BatchOutcome> => {
   const { logger, metrics } = deps;
+  // The configured margin is capped at a quarter of the time this invocation starts with, so a short
+  // function timeout (local runs, tests) still leaves most of its time for work instead of none.
+  const marginMs = Math.min(config.timeSafetyMarginMs, Math.floor(budget.remainingMs() / 4));
   const failed = new Set<string>();
   const tasks: FileTask[] = [];
   const deadLetterSends: Promise<{ messageId: string; ok: boolean }>[] = [];
@@ -112,7 +115,7 @@ export const processBatch = async (
   // redelivers it): returning a partial response in time beats Lambda killing the invocation, which
   // would retry the whole batch. Its late side effects are safe: a redelivery recognises its own
   // quarantine copy.
-  const abandonAtMs = Math.floor(config.timeSafetyMarginMs / 2);
+  const abandonAtMs = Math.floor(marginMs / 2);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<TaskOutcome>((resolve) => {
     timer = setTimeout(() => resolve({ kind: 'abandoned' }), Math.max(0, budget.remainingMs() - abandonAtMs));
@@ -125,7 +128,7 @@ export const processBatch = async (
           limit(async (): Promise<TaskOutcome> => {
             // Lambda stops the function at its timeout: a file not started in time is reported failed
             // so SQS redelivers it, instead of being cut off half-way.
-            if (budget.remainingMs() < config.timeSafetyMarginMs) return { kind: 'unstarted' };
+            if (budget.remainingMs() < marginMs) return { kind: 'unstarted' };
             try {
               return await processFile(task.event, task.message, config, deps);
             } catch (error) {
@@ -173,7 +176,7 @@ export const processBatch = async (
   });
 
   // Write every record of the batch together; a record left unwritten fails exactly the messages it came from.
-  const writeFloorMs = Math.min(1000, config.timeSafetyMarginMs);
+  const writeFloorMs = Math.min(1000, marginMs);
   const write = await writeItems(records, deps, {
     canWait: (ms) => budget.remainingMs() - ms > writeFloorMs,
   });

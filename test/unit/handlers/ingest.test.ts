@@ -417,6 +417,19 @@ describe('ingest handler: failures and retries', () => {
         .sort(),
     ).toEqual(['f1.png', 'f2.png']);
   });
+  it('still processes files when the function timeout is shorter than the configured safety margin', async () => {
+    // Prepare: a 2 s invocation (a short local timeout) with the default 5 s margin.
+    const h = ingestHarness({ tunables: { timeSafetyMarginMs: 5000 } });
+    const event = sqsEvent(h.upload('short.png', 'png', { messageId: 'short' }));
+    // Act
+    const response = await h.handler(
+      event,
+      lambdaContext(() => 2000),
+    );
+    // Assess: the margin is capped at a quarter of the invocation, so the file is processed, not skipped.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.itemFor('short.png')).toMatchObject({ status: FileStatus.PROCESSED });
+  });
   it('gives up on a file still running near the timeout and returns in time, failing only its message', async () => {
     // Prepare: the read of hang.png never answers; 300 ms remain, the margin is 200 ms (give up at 100).
     const h = ingestHarness({ tunables: { timeSafetyMarginMs: 200 } });
