@@ -60,6 +60,11 @@ export interface RunnerCounters {
   /** Delete entries that failed (those messages will be processed again: at-least-once). */
   deleteFailures: number;
   receiveErrors: number;
+  /**
+   * ReceiveMessage calls the SDK had to send again (network error, 5xx). The messages a lost first
+   * attempt took stay invisible until the visibility timeout, then come back: slower, never lost.
+   */
+  receiveRetries: number;
   /** Invocations running now. */
   inFlight: number;
 }
@@ -135,6 +140,7 @@ export const startRunner = (options: RunnerOptions): Runner => {
     malformed: 0,
     deleteFailures: 0,
     receiveErrors: 0,
+    receiveRetries: 0,
     inFlight: 0,
   };
   let stopping = false;
@@ -158,7 +164,7 @@ export const startRunner = (options: RunnerOptions): Runner => {
   const receive = async (max: number, waitSeconds: number): Promise<Message[]> => {
     if (stopping) return [];
     try {
-      const { Messages = [] } = await sqs.send(
+      const { Messages = [], $metadata } = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: max,
@@ -169,6 +175,7 @@ export const startRunner = (options: RunnerOptions): Runner => {
         { abortSignal: pollAbort.signal },
       );
       consecutiveReceiveErrors = 0;
+      counters.receiveRetries += Math.max(0, ($metadata.attempts ?? 1) - 1);
       return Messages;
     } catch (error) {
       if (stopping) return [];

@@ -167,6 +167,48 @@ describe('moto launched through the patched launcher', () => {
     sqs.destroy();
   });
 
+  it('loses and resurrects nothing while pollers receive and delete and a sender adds messages', async () => {
+    // Prepare: 2,000 queued (unpatched, concurrent deletes could put back each other's messages)
+    const sqs = sqsClient();
+    const { QueueUrl: queueUrl = '' } = await sqs.send(
+      new CreateQueueCommand({ QueueName: 'churn', Attributes: { VisibilityTimeout: '300' } }),
+    );
+    for (let b = 0; b < 200; b++) await sendBatch(sqs, queueUrl, `c${b}`);
+    const seen: string[] = [];
+    let sending = true;
+
+    // Act: 8 pollers drain while 500 more arrive
+    const sender = (async () => {
+      for (let b = 0; b < 50; b++) await sendBatch(sqs, queueUrl, `late${b}`);
+      sending = false;
+    })();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let round = 0; round < 1000; round++) {
+          const { Messages = [] } = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          );
+          if (Messages.length === 0 && !sending) return;
+          seen.push(...Messages.map((m) => m.MessageId ?? ''));
+          if (Messages.length > 0)
+            await sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: queueUrl,
+                Entries: Messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })),
+              }),
+            );
+        }
+      }),
+    );
+    await sender;
+
+    // Assess: each message delivered once, and nothing left (a resurrected one would count as in flight)
+    expect(new Set(seen).size).toBe(2500);
+    expect(seen).toHaveLength(2500);
+    expect(await counts(sqs, queueUrl)).toEqual({ visible: 0, notVisible: 0, delayed: 0 });
+    sqs.destroy();
+  });
+
   it('makes a received message visible again after its visibility timeout', async () => {
     // Prepare
     const sqs = sqsClient();

@@ -13,9 +13,11 @@ a receive of 10 took seconds). Four patches, each keeping moto's observable beha
    message is received (a delete with any receipt the message ever had still works, as in moto).
 4. The per-message retention check read all queue attributes; it now reads the one it needs.
 
-And one fix: moto serves requests on threads but ReceiveMessage does not lock its scan, so two
-concurrent receives could both take the same message (measured: 2-3 duplicates per 2,000 messages
-with 8 concurrent pollers). Each scan now runs under a lock; the long-poll wait happens outside it.
+And two thread-safety fixes (moto serves requests on threads): ReceiveMessage did not lock its scan,
+so two concurrent receives could take the same message (measured: 2-3 duplicates per 2,000 messages
+with 8 pollers) -- each scan now runs under a lock, the long-poll wait outside it; and DeleteMessage
+rebuilt the message list unlocked, so concurrent deletes could resurrect each other's messages
+(measured: a batch of 10 redelivered once in ~4,000) -- it now holds the lock SendMessage uses.
 
 Usage: python3 launch_moto.py -H 127.0.0.1 -p 4566   (same arguments as moto_server)
 """
@@ -91,17 +93,21 @@ def _delete_message(self, receipt_handle):
     if receipt_handle in self.deleted_messages:
         return  # already deleted: moto (like SQS) accepts it again
     message = _receipt_owner.get(receipt_handle)
-    # `in` on a list compares identity first, in C: cheap even at 10,000 messages.
-    if message is None or message not in self._messages:
-        raise ReceiptHandleIsInvalid()
-    self.pending_messages.discard(message)
-    self.deleted_messages.update(message.all_receipt_handles)
-    for handle in message.all_receipt_handles:
-        _receipt_owner.pop(handle, None)
-    # Replace the list rather than mutate it: other request threads may be iterating the old one.
-    remaining = list(self._messages)
-    remaining.remove(message)
-    self._messages = remaining
+    # Under the lock SendMessage appends with: moto rebuilt the list unlocked, so two concurrent deletes
+    # could put back each other's message (deleted, reported so, and redelivered after the visibility
+    # timeout), and a delete racing a send could drop the new message.
+    with self._messages_lock:
+        # `in` on a list compares identity first, in C: cheap even at 10,000 messages.
+        if message is None or message not in self._messages:
+            raise ReceiptHandleIsInvalid()
+        self.pending_messages.discard(message)
+        self.deleted_messages.update(message.all_receipt_handles)
+        for handle in message.all_receipt_handles:
+            _receipt_owner.pop(handle, None)
+        # Replace the list rather than mutate it: other request threads may be iterating the old one.
+        remaining = list(self._messages)
+        remaining.remove(message)
+        self._messages = remaining
 
 
 # 4. Retention check reading only MessageRetentionPeriod.
@@ -118,7 +124,9 @@ _original_receive_message = SQSBackend.receive_message
 def _receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
     deadline = time.monotonic() + (wait_seconds_timeout or 0)
     while True:
-        with _receive_lock:
+        queue = self.get_queue(queue_name)
+        # The queue's own lock too: the scan may move messages to the DLQ (a list mutation).
+        with _receive_lock, queue._messages_lock:
             result = _original_receive_message(
                 self, queue_name, count, 0, visibility_timeout, message_attribute_names
             )
@@ -127,7 +135,7 @@ def _receive_message(self, queue_name, count, wait_seconds_timeout, visibility_t
             return result
         # Wakes as soon as a message becomes visible (SendMessage notifies), at the latest after 1 s;
         # the short sleep keeps a queue whose visible messages cannot be taken from spinning.
-        self.get_queue(queue_name).wait_for_messages(min(1.0, left))
+        queue.wait_for_messages(min(1.0, left))
         time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
 
 
