@@ -65,7 +65,7 @@ describe('silent-scalper up', () => {
     const port = await freePort();
 
     // Act: start it as a user would
-    const up = cli(['up', '--port', String(port), '--demo']);
+    const up = cli(['up', '--port', String(port), '--demo', '--dashboard-port', '0']);
     const [, uploaded, expected] = await waitForOutput(
       up,
       /Demo: (\d+) files uploaded .* (\d+) ended as expected/,
@@ -103,7 +103,7 @@ describe('silent-scalper up', () => {
 
     try {
       // Act
-      const up = cli(['up', '--port', String(port)]);
+      const up = cli(['up', '--port', String(port), '--no-dashboard']);
       const code = await up.exited;
 
       // Assess
