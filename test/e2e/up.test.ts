@@ -22,6 +22,8 @@ const cli = (args: string[], env: Record<string, string> = {}): CliRun => {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so the test can send Ctrl-C the way a terminal does: to the whole group.
+    detached: true,
   });
   const run: CliRun = {
     child,
@@ -79,7 +81,8 @@ describe('silent-scalper up', () => {
     expect(await status.exited).toBe(0);
     const report = JSON.parse(status.stdout);
 
-    up.child.kill('SIGINT');
+    // Ctrl-C as a terminal sends it: to the foreground process group (the CLI and what it started)
+    process.kill(-(up.child.pid ?? 0), 'SIGINT');
     const code = await up.exited;
 
     // Assess: every demo file (good and each kind of bad) ended as expected
@@ -92,6 +95,7 @@ describe('silent-scalper up', () => {
     // a graceful stop: exit code 0, runner stopped before moto, the port free again
     expect(code).toBe(0);
     expect(up.stdout.indexOf('runner stopped')).toBeLessThan(up.stdout.indexOf('moto stopped'));
+    expect(`${up.stdout}${up.stderr}`).not.toMatch(/ECONNREFUSED|cannot reach|could not delete/);
     expect(await portInUse(port)).toBe(false);
   });
 

@@ -129,6 +129,9 @@ export const startMoto = async (options: StartMotoOptions = {}): Promise<MotoSer
   const inherit = options.stdio === 'inherit';
   const child: ChildProcess = spawn(python, [MOTO_LAUNCHER, '-H', host, '-p', String(port)], {
     stdio: inherit ? 'inherit' : ['ignore', 'ignore', 'pipe'],
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and moto must outlive
+    // the in-flight batches; stop() ends it. (On Linux it still dies with this process: die_with_parent.)
+    detached: true,
     // The launcher asks Linux to end it when this process dies, whatever the cause (see die_with_parent).
     env: { ...process.env, PYTHONUNBUFFERED: '1', SILENT_SCALPER_PARENT_PID: String(process.pid) },
   });
