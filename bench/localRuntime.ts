@@ -26,9 +26,9 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { createAwsClients } from '../src/adapters/awsClients.ts';
 import { silentLogger } from '../src/adapters/powertools.ts';
-import { handlerEnvironment, loadHandlerConfig } from '../src/config/handlerConfig.ts';
 import { resolvePipelineSettings } from '../src/config/settings.ts';
 import { buildIngestHandler } from '../src/handlers/ingest.ts';
+import { localHandlerConfig } from '../src/local/localHandlerConfig.ts';
 import { findMotoPython, freePort, type MotoServer, startMoto } from '../src/local/moto/motoServer.ts';
 import { provisionLocal } from '../src/local/provision.ts';
 import { startRunner } from '../src/local/runner.ts';
@@ -167,15 +167,7 @@ const benchDrain = async (): Promise<void> => {
     const clients = createAwsClients({ endpoint: moto.endpoint }, false);
     const settings = resolvePipelineSettings();
     const r = await provisionLocal({ clients, settings });
-    const config = loadHandlerConfig(
-      handlerEnvironment({
-        metadataTable: r.tableName,
-        quarantineBucket: r.quarantineBucket,
-        alertsTopicArn: r.topicArn,
-        dlqUrl: r.dlqUrl,
-        maxReceives: settings.maxReceiveCount,
-      }),
-    );
+    const config = localHandlerConfig(r, settings);
     const limit = pLimit(4);
     let retriedPuts = 0;
     let start = performance.now();

@@ -1,8 +1,8 @@
 import type { AwsClients } from '../src/adapters/awsClients.ts';
 import { silentLogger } from '../src/adapters/powertools.ts';
-import { handlerEnvironment, loadHandlerConfig } from '../src/config/handlerConfig.ts';
 import type { PipelineSettings } from '../src/config/settings.ts';
 import { buildIngestHandler } from '../src/handlers/ingest.ts';
+import { localHandlerConfig } from '../src/local/localHandlerConfig.ts';
 import type { LocalResources } from '../src/local/provision.ts';
 import { startRunner } from '../src/local/runner.ts';
 import { silentRunnerLogger } from '../src/local/runnerLogger.ts';
@@ -24,15 +24,7 @@ export const runSilentScalper = async (args: {
   readonly timeoutMs: number;
 }): Promise<{ files: number; elapsedMs: number }> => {
   const { clients, resources, settings } = args;
-  const config = loadHandlerConfig(
-    handlerEnvironment({
-      metadataTable: resources.tableName,
-      quarantineBucket: resources.quarantineBucket,
-      alertsTopicArn: resources.topicArn,
-      dlqUrl: resources.dlqUrl,
-      maxReceives: settings.maxReceiveCount,
-    }),
-  );
+  const config = localHandlerConfig(resources, settings);
   const handler = buildIngestHandler(config, { clients, logger: silentLogger, metrics: noMetrics });
   let resolveDone: () => void = () => {};
   const allDeleted = new Promise<void>((resolve) => {

@@ -1,8 +1,8 @@
 import type { AwsClients } from '../src/adapters/awsClients.ts';
 import { silentLogger } from '../src/adapters/powertools.ts';
-import { handlerEnvironment, loadHandlerConfig } from '../src/config/handlerConfig.ts';
 import { type PipelineSettings, RESOURCE_NAMES, type ResourceNames } from '../src/config/settings.ts';
 import { buildIngestHandler } from '../src/handlers/ingest.ts';
+import { localHandlerConfig } from '../src/local/localHandlerConfig.ts';
 import { type LocalResources, provisionLocal } from '../src/local/provision.ts';
 import { type BatchResult, type Runner, startRunner } from '../src/local/runner.ts';
 import { silentRunnerLogger } from '../src/local/runnerLogger.ts';
@@ -35,15 +35,7 @@ export const startInProcessPipeline = async (options: {
 }): Promise<InProcessPipeline> => {
   const { clients, settings } = options;
   const resources = await provisionLocal({ clients, settings, names: options.names ?? RESOURCE_NAMES });
-  const config = loadHandlerConfig(
-    handlerEnvironment({
-      metadataTable: resources.tableName,
-      quarantineBucket: resources.quarantineBucket,
-      alertsTopicArn: resources.topicArn,
-      dlqUrl: resources.dlqUrl,
-      maxReceives: settings.maxReceiveCount,
-    }),
-  );
+  const config = localHandlerConfig(resources, settings);
   const handler = buildIngestHandler(config, { clients, logger: silentLogger, metrics: noMetrics });
   await options.beforeStart?.(resources);
   const runner = startRunner({

@@ -1,11 +1,12 @@
 import { type AwsClients, createAwsClients } from '../adapters/awsClients.ts';
 import { createDynamoMetadataStore } from '../adapters/dynamoMetadataStore.ts';
 import { createPowertoolsLogger } from '../adapters/powertools.ts';
-import { type HandlerConfig, handlerEnvironment, loadHandlerConfig } from '../config/handlerConfig.ts';
+import type { HandlerConfig, handlerEnvironment } from '../config/handlerConfig.ts';
 import { type PipelineSettings, RESOURCE_NAMES, resolvePipelineSettings } from '../config/settings.ts';
 import { buildIngestHandler } from '../handlers/ingest.ts';
 import type { LoggerPort, MetadataStore, MetricsPort } from '../pipeline/ports.ts';
 import type { FileRecord } from '../pipeline/types.ts';
+import { localHandlerConfig } from './localHandlerConfig.ts';
 import { DEFAULT_MOTO_PORT, type MotoServer, startMoto } from './moto/motoServer.ts';
 import { type LocalResources, provisionLocal } from './provision.ts';
 import { type Runner, startRunner } from './runner.ts';
@@ -114,16 +115,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       names: { ...RESOURCE_NAMES },
       onChange: (change) => logger.info(change, { event: 'provision', change }),
     });
-    const handlerConfig = loadHandlerConfig(
-      handlerEnvironment({
-        metadataTable: resources.tableName,
-        quarantineBucket: resources.quarantineBucket,
-        alertsTopicArn: resources.topicArn,
-        dlqUrl: resources.dlqUrl,
-        maxReceives: settings.maxReceiveCount,
-        ...(options.tunables ? { tunables: options.tunables } : {}),
-      }),
-    );
+    const handlerConfig = localHandlerConfig(resources, settings, options.tunables);
     const runner =
       options.runner === false
         ? undefined

@@ -2,9 +2,10 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
 import { silentLogger } from '../../src/adapters/powertools.ts';
-import { type HandlerConfig, handlerEnvironment, loadHandlerConfig } from '../../src/config/handlerConfig.ts';
+import type { HandlerConfig, handlerEnvironment } from '../../src/config/handlerConfig.ts';
 import { type PipelineSettings, RESOURCE_NAMES, type ResourceNames } from '../../src/config/settings.ts';
 import { buildIngestHandler, type IngestDeps } from '../../src/handlers/ingest.ts';
+import { localHandlerConfig } from '../../src/local/localHandlerConfig.ts';
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { type BatchResult, type Runner, type SqsBatchHandler, startRunner } from '../../src/local/runner.ts';
 import { createRunnerLogger, silentRunnerLogger } from '../../src/local/runnerLogger.ts';
@@ -57,16 +58,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     settings: options.settings,
     names: options.names ?? RESOURCE_NAMES,
   });
-  const config = loadHandlerConfig(
-    handlerEnvironment({
-      metadataTable: resources.tableName,
-      quarantineBucket: resources.quarantineBucket,
-      alertsTopicArn: resources.topicArn,
-      dlqUrl: resources.dlqUrl,
-      maxReceives: options.settings.maxReceiveCount,
-      ...(options.tunables ? { tunables: options.tunables } : {}),
-    }),
-  );
+  const config = localHandlerConfig(resources, options.settings, options.tunables);
   const real = buildIngestHandler(config, {
     clients,
     ...(process.env.E2E_VERBOSE ? {} : { logger: silentLogger }),

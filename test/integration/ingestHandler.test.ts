@@ -22,9 +22,10 @@ import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients
 import { createDynamoMetadataStore } from '../../src/adapters/dynamoMetadataStore.ts';
 import { silentLogger } from '../../src/adapters/powertools.ts';
 import { createS3ObjectStore } from '../../src/adapters/s3ObjectStore.ts';
-import { type HandlerConfig, handlerEnvironment, loadHandlerConfig } from '../../src/config/handlerConfig.ts';
+import type { HandlerConfig } from '../../src/config/handlerConfig.ts';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
 import { buildIngestHandler, type IngestDeps } from '../../src/handlers/ingest.ts';
+import { localHandlerConfig } from '../../src/local/localHandlerConfig.ts';
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { toSqsEvent } from '../../src/local/sqsEvent.ts';
 import {
@@ -53,15 +54,7 @@ let alertInboxUrl: string;
 beforeAll(async () => {
   clients = createAwsClients({ endpoint: moto().endpoint }, false);
   resources = await provisionLocal({ clients, settings });
-  config = loadHandlerConfig(
-    handlerEnvironment({
-      metadataTable: resources.tableName,
-      quarantineBucket: resources.quarantineBucket,
-      alertsTopicArn: resources.topicArn,
-      dlqUrl: resources.dlqUrl,
-      maxReceives: settings.maxReceiveCount,
-    }),
-  );
+  config = localHandlerConfig(resources, settings);
   store = createDynamoMetadataStore(clients.dynamo, resources.tableName);
   // A subscriber that only wants batches holding blocked files: proves the String.Array attribute filters.
   const inbox = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'alert-inbox-blocked' }));
@@ -323,16 +316,7 @@ describe('ingest handler on moto', () => {
       partSizeBytes: 5 * 1024 ** 2,
     });
     const handler = buildIngestHandler(
-      loadHandlerConfig(
-        handlerEnvironment({
-          metadataTable: resources.tableName,
-          quarantineBucket: resources.quarantineBucket,
-          alertsTopicArn: resources.topicArn,
-          dlqUrl: resources.dlqUrl,
-          maxReceives: settings.maxReceiveCount,
-          tunables: { maxFileSizeBytes: 10 * 1024 * 1024 },
-        }),
-      ),
+      localHandlerConfig(resources, settings, { maxFileSizeBytes: 10 * 1024 * 1024 }),
       { clients, objectStore, logger: silentLogger, metrics: memoryMetrics() },
     );
     // Act

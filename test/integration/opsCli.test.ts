@@ -5,9 +5,9 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
 import { silentLogger } from '../../src/adapters/powertools.ts';
-import { handlerEnvironment, loadHandlerConfig } from '../../src/config/handlerConfig.ts';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
 import { buildIngestHandler, type IngestHandler } from '../../src/handlers/ingest.ts';
+import { localHandlerConfig } from '../../src/local/localHandlerConfig.ts';
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { noMetrics, queueCounts } from '../helpers/localPipeline.ts';
 import { useMoto } from '../helpers/moto.ts';
@@ -52,18 +52,11 @@ beforeAll(async () => {
   clients = createAwsClients({ endpoint: moto().endpoint }, false);
   // The local names (the CLI's local mode uses them), on this file's own moto.
   r = await provisionLocal({ clients, settings });
-  handler = buildIngestHandler(
-    loadHandlerConfig(
-      handlerEnvironment({
-        metadataTable: r.tableName,
-        quarantineBucket: r.quarantineBucket,
-        alertsTopicArn: r.topicArn,
-        dlqUrl: r.dlqUrl,
-        maxReceives: settings.maxReceiveCount,
-      }),
-    ),
-    { clients, logger: silentLogger, metrics: noMetrics },
-  );
+  handler = buildIngestHandler(localHandlerConfig(r, settings), {
+    clients,
+    logger: silentLogger,
+    metrics: noMetrics,
+  });
   // A DLQ with two dead-lettered uploads, the s3:TestEvent and one poison message from the handler.
   for (const key of ['cli/a.csv', 'cli/b.csv'])
     await clients.s3.send(

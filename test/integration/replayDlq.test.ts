@@ -3,9 +3,9 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/adapters/awsClients.ts';
 import { silentLogger } from '../../src/adapters/powertools.ts';
-import { handlerEnvironment, loadHandlerConfig } from '../../src/config/handlerConfig.ts';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
 import { buildIngestHandler } from '../../src/handlers/ingest.ts';
+import { localHandlerConfig } from '../../src/local/localHandlerConfig.ts';
 import { provisionLocal } from '../../src/local/provision.ts';
 import { createDynamoOpsStore } from '../../src/ops/dynamoOpsStore.ts';
 import type { ReplayQueues } from '../../src/ops/ports.ts';
@@ -47,18 +47,11 @@ const dlqScenario = async (prefix: string, keys: readonly string[]) => {
     );
   await failUntilDeadLettered(clients, r.queueUrl, settings.maxReceiveCount);
   await clients.sqs.send(new SendMessageCommand({ QueueUrl: r.queueUrl, MessageBody: 'not an S3 event' }));
-  const handler = buildIngestHandler(
-    loadHandlerConfig(
-      handlerEnvironment({
-        metadataTable: r.tableName,
-        quarantineBucket: r.quarantineBucket,
-        alertsTopicArn: r.topicArn,
-        dlqUrl: r.dlqUrl,
-        maxReceives: settings.maxReceiveCount,
-      }),
-    ),
-    { clients, logger: silentLogger, metrics: noMetrics },
-  );
+  const handler = buildIngestHandler(localHandlerConfig(r, settings), {
+    clients,
+    logger: silentLogger,
+    metrics: noMetrics,
+  });
   await invokeOnQueue(clients, { url: r.queueUrl, arn: r.queueArn }, handler);
   const queues = sqsReplayQueues(clients.sqs, { dlqUrl: r.dlqUrl, ingestQueueUrl: r.queueUrl });
   return { clients, r, queues, handler };
