@@ -48,7 +48,18 @@ export interface Column<Row> {
   readonly maxWidth?: number;
 }
 
-const displayWidth = (text: string): number => [...text].length;
+// Terminal columns a code point takes: East Asian wide and full-width characters (CJK, Hangul, most
+// emoji) take two, combining marks none, everything else one — so keys like `日本語メモ.txt` stay aligned.
+const WIDE =
+  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+const ZERO_WIDTH = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
+
+/** Columns `text` takes in a terminal. */
+export const displayWidth = (text: string): number => {
+  let width = 0;
+  for (const ch of text) width += ZERO_WIDTH.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  return width;
+};
 
 /** Columns separated by two spaces, padded to the widest cell, a header line and a rule under it. */
 export const renderTable = <Row>(rows: readonly Row[], columns: ReadonlyArray<Column<Row>>): string => {

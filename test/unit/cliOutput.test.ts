@@ -127,3 +127,23 @@ describe('Progress', () => {
     expect(writes.at(-1)).toBe('\n');
   });
 });
+
+describe('renderTable with wide characters', () => {
+  it('keeps columns aligned when a key has CJK characters, as a terminal shows them', async () => {
+    // Prepare
+    const { renderTable: render, displayWidth } = await import('../../src/cli/output.ts');
+    const rows = [
+      { key: 'demo/notes/日本語メモ.txt', status: 'PROCESSED' },
+      { key: 'demo/photos/sunset.png', status: 'PROCESSED' },
+    ];
+    // Act
+    const lines = render(rows, [
+      { header: 'KEY', value: (r) => r.key },
+      { header: 'STATUS', value: (r) => r.status },
+    ]).split('\n');
+    // Assess: STATUS starts at the same terminal column on every line.
+    const columns = lines.slice(2).map((l) => displayWidth(l.slice(0, l.indexOf('PROCESSED'))));
+    expect(new Set(columns).size).toBe(1);
+    expect(displayWidth('日本')).toBe(4);
+  });
+});
