@@ -50,14 +50,33 @@ export interface Column<Row> {
 
 // Terminal columns a code point takes: East Asian wide and full-width characters (CJK, Hangul, most
 // emoji) take two, combining marks none, everything else one — so keys like `日本語メモ.txt` stay aligned.
-const WIDE =
-  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
-const ZERO_WIDTH = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
+const WIDE_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x1100, 0x115f],
+  [0x2e80, 0xa4cf],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe30, 0xfe4f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f],
+  [0x1f900, 0x1f9ff],
+  [0x20000, 0x3fffd],
+];
+const ZERO_WIDTH_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x0300, 0x036f],
+  [0x200b, 0x200f],
+  [0xfe00, 0xfe0f],
+];
+const inRanges = (cp: number, ranges: ReadonlyArray<readonly [number, number]>): boolean =>
+  ranges.some(([from, to]) => cp >= from && cp <= to);
 
 /** Columns `text` takes in a terminal. */
 export const displayWidth = (text: string): number => {
   let width = 0;
-  for (const ch of text) width += ZERO_WIDTH.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    width += inRanges(cp, ZERO_WIDTH_RANGES) ? 0 : inRanges(cp, WIDE_RANGES) ? 2 : 1;
+  }
   return width;
 };
 
