@@ -6,6 +6,7 @@ import { stepSortKey } from '../pipeline/recordKeys.ts';
 import type { FileRecord } from '../pipeline/types.ts';
 import type { HistoryWriter } from './ports.ts';
 import { stepDiscriminator } from './retryPolicy.ts';
+import type { RetryOutcome } from './retryTypes.ts';
 
 /** Metadata keys that describe the quarantine itself: dropped when the file goes back to the input bucket. */
 const QUARANTINE_ONLY_METADATA: readonly string[] = [
@@ -131,5 +132,30 @@ export const retryFile = async (
     attempt,
     from,
     ...(warnings.length > 0 ? { warning: warnings.join('; ') } : {}),
+  };
+};
+
+/**
+ * One file's outcome in a retry pass, automatic or manual: in a dry run what would happen, otherwise
+ * {@link retryFile} and what it did. Errors propagate: the passes turn them into `failed` outcomes.
+ */
+export const retryOrPreview = async (
+  upload: FileRecord,
+  file: { readonly bucket: string; readonly key: string },
+  options: Parameters<typeof retryFile>[1] & { readonly dryRun: boolean },
+  deps: RetryFileDeps,
+): Promise<RetryOutcome> => {
+  const reason = upload.reason ? { reason: upload.reason } : {};
+  if (options.dryRun)
+    return { ...file, ...reason, action: 'would-retry', attempt: (upload.attempt ?? 0) + 1 };
+  const result = await retryFile(upload, options, deps);
+  if (result.status === 'skipped')
+    return { ...file, ...reason, action: 'skipped', why: result.why, detail: result.detail };
+  return {
+    ...file,
+    ...reason,
+    action: 'retried',
+    attempt: result.attempt,
+    ...(result.warning ? { detail: result.warning } : {}),
   };
 };

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { FileStatus, HistoryStep, type QuarantineReason } from '../pipeline/constants.ts';
 import type { FileRecord } from '../pipeline/types.ts';
-import { retryFile } from './retryFile.ts';
+import { retryOrPreview } from './retryFile.ts';
 import { hasStepFor, isPolicyReason, latestUpload } from './retryPolicy.ts';
 import { type RetryDeps, type RetryOutcome, type RetrySummary, summarise } from './retryTypes.ts';
 
@@ -93,22 +93,16 @@ export const retryManual = async (
               why: 'already-retried',
               detail: 'already copied back; waiting for the pipeline',
             };
-          if (dryRun)
-            return { ...file, ...reason, action: 'would-retry', attempt: (upload.attempt ?? 0) + 1 };
-          const result = await retryFile(
+          return await retryOrPreview(
             upload,
-            { quarantineBucket: options.quarantineBucket, manual: true },
-            { objects: deps.objects, history: deps.history, now },
+            file,
+            { quarantineBucket: options.quarantineBucket, manual: true, dryRun },
+            {
+              objects: deps.objects,
+              history: deps.history,
+              now,
+            },
           );
-          if (result.status === 'skipped')
-            return { ...file, ...reason, action: 'skipped', why: result.why, detail: result.detail };
-          return {
-            ...file,
-            ...reason,
-            action: 'retried',
-            attempt: result.attempt,
-            ...(result.warning ? { detail: result.warning } : {}),
-          };
         } catch (error) {
           return {
             ...file,

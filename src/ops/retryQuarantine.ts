@@ -4,7 +4,7 @@ import { HistoryStep, QuarantineReason } from '../pipeline/constants.ts';
 import type { AlertMessage } from '../pipeline/ports.ts';
 import { stepSortKey } from '../pipeline/recordKeys.ts';
 import type { FileRecord } from '../pipeline/types.ts';
-import { retryFile } from './retryFile.ts';
+import { retryOrPreview } from './retryFile.ts';
 import { decideAutomatic, latestUpload, retryDueAtMs, stepDiscriminator } from './retryPolicy.ts';
 import { type RetryDeps, type RetryOutcome, type RetrySummary, summarise } from './retryTypes.ts';
 
@@ -125,22 +125,16 @@ export const retryQuarantine = async (options: RetryPassOptions, deps: RetryDeps
                 }
               : { ...base, ...reason, action: 'skipped', why: 'already-exhausted' };
           }
-          if (dryRun)
-            return { ...base, ...reason, action: 'would-retry', attempt: (upload.attempt ?? 0) + 1 };
-          const result = await retryFile(
+          return await retryOrPreview(
             upload,
-            { quarantineBucket: options.quarantineBucket, maxRetries: options.maxRetries },
-            { objects: deps.objects, history: deps.history, now },
+            base,
+            { quarantineBucket: options.quarantineBucket, maxRetries: options.maxRetries, dryRun },
+            {
+              objects: deps.objects,
+              history: deps.history,
+              now,
+            },
           );
-          if (result.status === 'skipped')
-            return { ...base, ...reason, action: 'skipped', why: result.why, detail: result.detail };
-          return {
-            ...base,
-            ...reason,
-            action: 'retried',
-            attempt: result.attempt,
-            ...(result.warning ? { detail: result.warning } : {}),
-          };
         } catch (error) {
           return {
             ...base,
