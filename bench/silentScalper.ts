@@ -1,14 +1,7 @@
+import { startSilentRunner } from '../load-tests/pipeline.ts';
 import type { AwsClients } from '../src/adapters/awsClients.ts';
-import { silentLogger } from '../src/adapters/powertools.ts';
 import type { PipelineSettings } from '../src/config/settings.ts';
-import { buildIngestHandler } from '../src/handlers/ingest.ts';
-import { localHandlerConfig } from '../src/local/localHandlerConfig.ts';
 import type { LocalResources } from '../src/local/provision.ts';
-import { startRunner } from '../src/local/runner.ts';
-import { silentRunnerLogger } from '../src/local/runnerLogger.ts';
-import type { MetricsPort } from '../src/pipeline/ports.ts';
-
-const noMetrics: MetricsPort = { add() {}, flush() {} };
 
 /**
  * Silent Scalper as it runs locally: the runner (Lambda's SQS poller, default settings) invoking the real
@@ -24,21 +17,15 @@ export const runSilentScalper = async (args: {
   readonly timeoutMs: number;
 }): Promise<{ files: number; elapsedMs: number }> => {
   const { clients, resources, settings } = args;
-  const config = localHandlerConfig(resources, settings);
-  const handler = buildIngestHandler(config, { clients, logger: silentLogger, metrics: noMetrics });
   let resolveDone: () => void = () => {};
   const allDeleted = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
   const started = performance.now();
-  const runner = startRunner({
-    sqs: clients.sqs,
-    queueUrl: resources.queueUrl,
-    queueArn: resources.queueArn,
-    region: clients.region,
+  const runner = startSilentRunner({
+    clients,
+    resources,
     settings,
-    handler,
-    logger: silentRunnerLogger,
     onBatch: () => {
       if (runner.counters().messagesDeleted >= args.files) resolveDone();
     },

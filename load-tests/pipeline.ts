@@ -35,10 +35,33 @@ export const startInProcessPipeline = async (options: {
 }): Promise<InProcessPipeline> => {
   const { clients, settings } = options;
   const resources = await provisionLocal({ clients, settings, names: options.names ?? RESOURCE_NAMES });
-  const config = localHandlerConfig(resources, settings);
-  const handler = buildIngestHandler(config, { clients, logger: silentLogger, metrics: noMetrics });
   await options.beforeStart?.(resources);
-  const runner = startRunner({
+  const runner = startSilentRunner({
+    clients,
+    resources,
+    settings,
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+  });
+  return { resources, runner, stop: () => runner.stop() };
+};
+
+/**
+ * The runner invoking the real ingest handler on already-provisioned resources, silent (no logs, no EMF
+ * lines) so a measurement pays only for the pipeline's work. Shared by the load test and the benchmark.
+ */
+export const startSilentRunner = (args: {
+  readonly clients: AwsClients;
+  readonly resources: LocalResources;
+  readonly settings: PipelineSettings;
+  readonly onBatch?: (result: BatchResult) => void;
+}): Runner => {
+  const { clients, resources, settings } = args;
+  const handler = buildIngestHandler(localHandlerConfig(resources, settings), {
+    clients,
+    logger: silentLogger,
+    metrics: noMetrics,
+  });
+  return startRunner({
     sqs: clients.sqs,
     queueUrl: resources.queueUrl,
     queueArn: resources.queueArn,
@@ -46,7 +69,6 @@ export const startInProcessPipeline = async (options: {
     settings,
     handler,
     logger: silentRunnerLogger,
-    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    ...(args.onBatch ? { onBatch: args.onBatch } : {}),
   });
-  return { resources, runner, stop: () => runner.stop() };
 };
