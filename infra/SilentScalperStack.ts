@@ -21,6 +21,7 @@ import {
   RESOURCE_NAMES,
   TABLE_SCHEMA,
 } from '../src/config/settings.ts';
+import { STACK_OUTPUTS } from '../src/config/stackOutputs.ts';
 import { IngestQueues } from './constructs/IngestQueues.ts';
 import { MetadataTable } from './constructs/MetadataTable.ts';
 import {
@@ -33,7 +34,6 @@ import { PipelineFunction } from './constructs/PipelineFunction.ts';
 import { QuarantineRetry } from './constructs/QuarantineRetry.ts';
 import { SecureBucket } from './constructs/SecureBucket.ts';
 import { type StackOptions, validateStackConfiguration } from './guards.ts';
-import { STACK_OUTPUTS } from './outputs.ts';
 import { addPipelineWiringCheck } from './wiringCheck.ts';
 
 /** Handler tunables (sniff size, concurrency, blocked types…) the stack may set; unset ones keep the handler's defaults. */

@@ -1,7 +1,9 @@
 import { NotifyMode } from '../pipeline/constants.ts';
-import { ConfigError } from '../pipeline/errors.ts';
+import type { IngestPipelineConfig } from '../pipeline/ingestPipelineConfig.ts';
+import { ConfigError } from './configError.ts';
+import { type Env, envReader } from './envReader.ts';
 
-/** Environment variable names of the ingest handler (the contract in DESIGN.md plus tunables). */
+/** Environment variable names of the ingest handler (the contract in docs/architecture.md plus tunables). */
 export const HANDLER_ENV = {
   metadataTable: 'METADATA_TABLE',
   quarantineBucket: 'QUARANTINE_BUCKET',
@@ -34,28 +36,14 @@ export const DEFAULT_BLOCKED_TYPES: readonly string[] = [
   'cab',
 ];
 
-/** Validated handler configuration. Read once per cold start. */
-export interface HandlerConfig {
+/**
+ * Validated handler configuration. Read once per cold start. The pipeline declares the settings it uses
+ * ({@link IngestPipelineConfig}); this adds where the handler's own clients point.
+ */
+export interface HandlerConfig extends IngestPipelineConfig {
   readonly metadataTable: string;
-  readonly quarantineBucket: string;
   readonly alertsTopicArn: string;
   readonly dlqUrl: string;
-  /** Must equal the queue's maxReceiveCount. */
-  readonly maxReceives: number;
-  /** Bytes read by the single ranged GET. @default 4100 */
-  readonly sniffBytes: number;
-  /** Files processed concurrently per invocation. @default 16 */
-  readonly fileConcurrency: number;
-  /** Larger files are quarantined TOO_LARGE. @default 5 GiB */
-  readonly maxFileSizeBytes: number;
-  /** Sniffed extensions quarantined as BLOCKED_TYPE. */
-  readonly blockedTypes: readonly string[];
-  /** @default failures */
-  readonly notifyMode: NotifyMode;
-  /** Keys listed in one alert at most. @default 20 */
-  readonly alertMaxKeys: number;
-  /** Stop starting files when less time than this remains. @default 5000 */
-  readonly timeSafetyMarginMs: number;
 }
 
 /** Defaults of the tunables. */
@@ -68,33 +56,13 @@ export const DEFAULT_TUNABLES = {
   timeSafetyMarginMs: 5000,
 } as const;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const required = (env: Env, name: string): string => {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(name, 'is required but not set');
-  return value;
-};
-
-/** An integer in [min, max]; `fallback` undefined makes the variable required. */
-const integer = (env: Env, name: string, fallback: number | undefined, min: number, max: number): number => {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') {
-    if (fallback === undefined) throw new ConfigError(name, 'is required but not set');
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
-  return value;
-};
-
 /**
  * Parse and validate the handler's environment. Throws {@link ConfigError} naming the variable.
  * This and the CLI's option parsing are the only places that read environment variables.
  */
 export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
-  const notifyRaw = env[HANDLER_ENV.notifyMode]?.trim() || DEFAULT_TUNABLES.notifyMode;
+  const read = envReader(env);
+  const notifyRaw = read.optional(HANDLER_ENV.notifyMode) ?? DEFAULT_TUNABLES.notifyMode;
   const modes = Object.values(NotifyMode) as string[];
   if (!modes.includes(notifyRaw))
     throw new ConfigError(HANDLER_ENV.notifyMode, `must be one of ${modes.join(', ')} (got "${notifyRaw}")`);
@@ -107,15 +75,14 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
           .map((t) => t.trim().toLowerCase())
           .filter(Boolean);
   return {
-    metadataTable: required(env, HANDLER_ENV.metadataTable),
-    quarantineBucket: required(env, HANDLER_ENV.quarantineBucket),
-    alertsTopicArn: required(env, HANDLER_ENV.alertsTopicArn),
-    dlqUrl: required(env, HANDLER_ENV.dlqUrl),
-    maxReceives: integer(env, HANDLER_ENV.maxReceives, undefined, 1, 1000),
-    sniffBytes: integer(env, HANDLER_ENV.sniffBytes, DEFAULT_TUNABLES.sniffBytes, 16, 1024 * 1024),
-    fileConcurrency: integer(env, HANDLER_ENV.fileConcurrency, DEFAULT_TUNABLES.fileConcurrency, 1, 256),
-    maxFileSizeBytes: integer(
-      env,
+    metadataTable: read.required(HANDLER_ENV.metadataTable),
+    quarantineBucket: read.required(HANDLER_ENV.quarantineBucket),
+    alertsTopicArn: read.required(HANDLER_ENV.alertsTopicArn),
+    dlqUrl: read.required(HANDLER_ENV.dlqUrl),
+    maxReceives: read.integer(HANDLER_ENV.maxReceives, undefined, 1, 1000),
+    sniffBytes: read.integer(HANDLER_ENV.sniffBytes, DEFAULT_TUNABLES.sniffBytes, 16, 1024 * 1024),
+    fileConcurrency: read.integer(HANDLER_ENV.fileConcurrency, DEFAULT_TUNABLES.fileConcurrency, 1, 256),
+    maxFileSizeBytes: read.integer(
       HANDLER_ENV.maxFileSizeBytes,
       DEFAULT_TUNABLES.maxFileSizeBytes,
       1,
@@ -123,9 +90,8 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
     ),
     blockedTypes,
     notifyMode: notifyRaw as NotifyMode,
-    alertMaxKeys: integer(env, HANDLER_ENV.alertMaxKeys, DEFAULT_TUNABLES.alertMaxKeys, 0, 1000),
-    timeSafetyMarginMs: integer(
-      env,
+    alertMaxKeys: read.integer(HANDLER_ENV.alertMaxKeys, DEFAULT_TUNABLES.alertMaxKeys, 0, 1000),
+    timeSafetyMarginMs: read.integer(
       HANDLER_ENV.timeSafetyMarginMs,
       DEFAULT_TUNABLES.timeSafetyMarginMs,
       0,

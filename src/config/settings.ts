@@ -1,3 +1,4 @@
+import { SilentScalperError } from '../pipeline/errors.ts';
 /**
  * The one shared definition of Silent Scalper's resource names and queue/batch/retry settings.
  *
@@ -6,7 +7,7 @@
  * {@link validatePipelineSettings} are the same ones that fail `cdk synth`.
  */
 
-/** Local resource names (the contract in DESIGN.md). CDK may prefix/suffix them in AWS. */
+/** Local resource names (the contract in docs/architecture.md). CDK may prefix/suffix them in AWS. */
 export const RESOURCE_NAMES = {
   inputBucket: 'silent-scalper-input',
   quarantineBucket: 'silent-scalper-quarantine',
@@ -20,27 +21,11 @@ export const RESOURCE_NAMES = {
 export type ResourceNames = { -readonly [K in keyof typeof RESOURCE_NAMES]: string };
 
 /**
- * Key schema of the metadata table. One item per upload (object version) plus one item per
- * operation step (RETRIED, RETRY_EXHAUSTED), all under the file's partition:
- *
- * - `pk` = `FILE#<bucket>/<key>`; `sk` = `<eventTime ISO>#UPLOAD#<uploadId>` or `<time>#STEP#<step>#…`,
- *   so `Query(pk)` returns one file's whole history in time order.
- * - GSI `byStatus`: `statusShard` = `<status>#<shard>`, `listSk` = `<processedAt ISO>#<pk>#<sk>`:
- *   newest files first, per status. Writes are spread over {@link TABLE_SCHEMA.shards} shards
- *   (hash of the key) so 1,000 writes/s of one status never land on one partition.
- * - GSI `byTime`: `timeShard` = `ALL#<shard>`, `listSk`: newest files first across statuses, and counts
- *   per status/type over a time window (key condition on `listSk`).
- * Step items carry no index attributes, so both indexes are sparse and list only uploads.
+ * Key schema of the metadata table. Its home is the pipeline (which writes the keys, see
+ * `src/pipeline/tableSchema.ts`); re-exported here because it is one of the shared settings the stack,
+ * the provisioner and the readers build the table from.
  */
-export const TABLE_SCHEMA = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  shards: 8,
-  indexes: {
-    byStatus: { name: 'byStatus', partitionKey: 'statusShard', sortKey: 'listSk' },
-    byTime: { name: 'byTime', partitionKey: 'timeShard', sortKey: 'listSk' },
-  },
-} as const;
+export { TABLE_SCHEMA } from '../pipeline/tableSchema.ts';
 
 /** Queue, batch and retry settings shared by the CDK event source mapping and the local runner. */
 export interface PipelineSettings {
@@ -81,13 +66,12 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
 };
 
 /** Thrown when settings would break the pipeline; the message names the setting and the fix. */
-export class InvalidSettingsError extends Error {
+export class InvalidSettingsError extends SilentScalperError {
   constructor(
     message: string,
     public readonly problems: readonly string[],
   ) {
     super(message);
-    this.name = 'InvalidSettingsError';
   }
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AwsClients } from '../adapters/awsClients.ts';
+import { SilentScalperError } from '../pipeline/errors.ts';
 import { fileHistory } from '../tracking/fileHistory.ts';
 import { buildDashboardActions, type DashboardActions } from './actions.ts';
 import { type Asset, loadAssets } from './assets.ts';
@@ -32,7 +33,7 @@ export interface DashboardServerOptions {
   readonly targetLabel: string;
   /** @default 127.0.0.1 */
   readonly host?: string;
-  /** 0 picks a free port. @default 4567 */
+  /** 0 picks a free port. @default 4570 ({@link DEFAULT_DASHBOARD_PORT}) */
   readonly port?: number;
   /** Required when `host` is not loopback. */
   readonly token?: string;
@@ -60,7 +61,7 @@ export interface RunningDashboard {
 }
 
 /** A failure the client caused; sent as JSON with its status. */
-class HttpError extends Error {
+class HttpError extends SilentScalperError {
   constructor(
     readonly status: number,
     message: string,

@@ -10,7 +10,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { type BatchOutcome, type MoveTask, MoveTaskUnsupportedError, type ReplayQueues } from './ports.ts';
+import { type MoveTask, MoveTaskUnsupportedError, type ReplayQueues, type SqsBatchResult } from './ports.ts';
 
 /** Where the replay reads from and writes to. */
 export interface ReplayQueueUrls {
@@ -38,7 +38,7 @@ const outcome = (
   failed:
     | readonly { Id?: string | undefined; Message?: string | undefined; Code?: string | undefined }[]
     | undefined,
-): BatchOutcome => ({
+): SqsBatchResult => ({
   successful: (successful ?? []).map((s) => s.Id ?? ''),
   failed: (failed ?? []).map((f) => ({ id: f.Id ?? '', message: f.Message ?? f.Code ?? 'failed' })),
 });

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_DASHBOARD_PORT, resourcesOfTarget, startDashboardServer } from '../../dashboard/index.ts';
+import { DEFAULT_DASHBOARD_PORT, startDashboardServer } from '../../dashboard/index.ts';
 import { integerIn } from '../options.ts';
+import { resourcesOfTarget } from '../resourcesOfTarget.ts';
 import { describeTarget, out, withTarget } from '../run.ts';
 
 interface DashboardOptions {

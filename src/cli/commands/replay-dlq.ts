@@ -1,14 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { cancelDlqReplay } from '../../ops/cancelDlqReplay.ts';
 import { createDynamoOpsStore } from '../../ops/dynamoOpsStore.ts';
 import { MoveTaskUnsupportedError } from '../../ops/ports.ts';
-import {
-  cancelDlqReplay,
-  ReplayMode,
-  ReplayOptionsError,
-  type ReplayProgress,
-  type ReplaySummary,
-  replayDlq,
-} from '../../ops/replayDlq.ts';
+import { replayDlq } from '../../ops/replayDlq.ts';
+import { ReplayOptionsError } from '../../ops/replayOptions.ts';
+import { ReplayMode, type ReplayProgress, type ReplaySummary } from '../../ops/replayTypes.ts';
 import { sqsReplayQueues } from '../../ops/sqsReplayQueues.ts';
 import { CliError } from '../errors.ts';
 import { integerIn } from '../options.ts';
