@@ -14,6 +14,9 @@ export const CSRF_PLACEHOLDER = '__CSRF_TOKEN__';
 const publicFile = (name: string): Buffer =>
   readFileSync(fileURLToPath(new URL(`./public/${name}`, import.meta.url)));
 
+const sharedFile = (name: string): Buffer =>
+  readFileSync(fileURLToPath(new URL(`../shared/${name}`, import.meta.url)));
+
 /**
  * The chart library, read from the installed npm package (uPlot, MIT) and served by the dashboard itself,
  * so the page works offline and loads nothing from a CDN.
@@ -31,6 +34,11 @@ export const loadAssets = (csrfToken: string): ReadonlyMap<string, Asset> => {
     ['/', { body: Buffer.from(html), contentType: 'text/html; charset=utf-8' }],
     ['/app.js', { body: publicFile('app.js'), contentType: 'text/javascript; charset=utf-8' }],
     ['/charts.js', { body: publicFile('charts.js'), contentType: 'text/javascript; charset=utf-8' }],
+    // The shared formatter, served from its one home so the browser and the TypeScript code agree.
+    [
+      '/formatBytes.js',
+      { body: sharedFile('formatBytes.js'), contentType: 'text/javascript; charset=utf-8' },
+    ],
     ['/style.css', { body: publicFile('style.css'), contentType: 'text/css; charset=utf-8' }],
     ['/favicon.svg', { body: publicFile('favicon.svg'), contentType: 'image/svg+xml' }],
     [

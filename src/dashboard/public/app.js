@@ -1,6 +1,8 @@
 // Silent Scalper dashboard. Every value that comes from data (keys above all: attacker-controlled text)
 // reaches the DOM through textContent or a text node, never as HTML.
 import { createCharts } from './charts.js';
+// The one formatBytes of the project (src/shared/formatBytes.js), served by the dashboard as it is.
+import { formatBytes as fmtBytes } from './formatBytes.js';
 
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 const $ = (id) => document.getElementById(id);
@@ -25,17 +27,6 @@ const fmtMs = (ms) => {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
-};
-const fmtBytes = (bytes) => {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 };
 const fmtTime = (iso) => {
   const date = new Date(iso);
