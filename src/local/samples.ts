@@ -1,9 +1,11 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { FileStatus, QuarantineReason } from '../pipeline/constants.ts';
 
 /**
  * Sample files generated from scratch (no fixtures on disk), used by `up --demo`, the tests and the load
- * tests. Each is a real, minimal file of its kind, so `file-type` recognises it by its magic bytes.
+ * tests (`load-tests/fileMix.ts` starts each body with one and pads it to the drawn size): the one home
+ * of the bytes that make a file of each kind. Each is a real, minimal file of its kind, so `file-type`
+ * recognises it by its magic bytes.
  */
 
 /** The kinds of sample file. */
@@ -13,6 +15,7 @@ export const SampleKind = {
   gif: 'gif',
   pdf: 'pdf',
   zip: 'zip',
+  gzip: 'gzip',
   csv: 'csv',
   txt: 'txt',
   json: 'json',
@@ -56,6 +59,7 @@ export const SAMPLE_EXPECTATIONS: Readonly<
   gif: { status: FileStatus.PROCESSED, mime: 'image/gif' },
   pdf: { status: FileStatus.PROCESSED, mime: 'application/pdf' },
   zip: { status: FileStatus.PROCESSED, mime: 'application/zip' },
+  gzip: { status: FileStatus.PROCESSED, mime: 'application/gzip' },
   csv: { status: FileStatus.PROCESSED, mime: 'text/csv' },
   txt: { status: FileStatus.PROCESSED, mime: 'text/plain' },
   json: { status: FileStatus.PROCESSED, mime: 'application/json' },
@@ -230,6 +234,9 @@ const elf = (seed: number): Uint8Array => {
   return bytes;
 };
 
+/** A gzip stream of one text line (the load test's compressed uploads). */
+const gzip = (seed: number): Uint8Array => gzipSync(ascii(`compressed sample ${seed}\n`));
+
 const csv = (seed: number) => ascii(`id,name,amount\n${seed},café crème,12.50\n${seed + 1},"Smith, Jo",7\n`);
 const txt = (seed: number) => ascii(`Silent Scalper sample ${seed}.\nPlain UTF-8 text — naïve façade.\n`);
 const json = (seed: number) => ascii(`${JSON.stringify({ sample: seed, ok: true, tags: ['a', 'ü'] })}\n`);
@@ -243,6 +250,7 @@ const GENERATORS: Record<
   gif: { make: gif, contentType: 'image/gif', ext: 'gif' },
   pdf: { make: pdf, contentType: 'application/pdf', ext: 'pdf' },
   zip: { make: zip, contentType: 'application/zip', ext: 'zip' },
+  gzip: { make: gzip, contentType: 'application/gzip', ext: 'gz' },
   csv: { make: csv, contentType: 'text/csv', ext: 'csv' },
   txt: { make: txt, contentType: 'text/plain', ext: 'txt' },
   json: { make: json, contentType: 'application/json', ext: 'json' },
