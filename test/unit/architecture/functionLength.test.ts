@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/** The longest function the pipeline and the operations may hold (issue #17: "no function over ~80 lines"). */
+const MAX_FUNCTION_LINES = 80;
+/** Folders whose functions are read as named steps a reader can follow. */
+const FOLDERS = ['src/pipeline', 'src/ops'];
+
+/**
+ * Files whose split into named steps is owned by another branch: `faults` (issue #12) splits
+ * processBatch and processFile while it fixes them. Delete the entries when that lands, so the rule
+ * holds for them too.
+ */
+const SPLIT_ON_ANOTHER_BRANCH = ['src/pipeline/processBatch.ts', 'src/pipeline/processFile.ts'];
+
+const root = normalize(join(dirname(fileURLToPath(import.meta.url)), '../../..'));
+
+const tsFiles = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return tsFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+
+/** Every function of a file (declarations, arrows, expressions, methods) with its length in lines. */
+const functionsOf = (file: string): { where: string; lines: number }[] => {
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(join(root, file), 'utf8'),
+    ts.ScriptTarget.ES2022,
+    true,
+  );
+  const found: { where: string; lines: number }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const start = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+      const end = source.getLineAndCharacterOfPosition(node.getEnd()).line;
+      found.push({ where: `${file}:${start + 1}`, lines: end - start + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+};
+
+describe('function length', () => {
+  it(`keeps every function of ${FOLDERS.join(' and ')} within ${MAX_FUNCTION_LINES} lines`, () => {
+    // Act
+    const long = FOLDERS.flatMap(tsFiles)
+      .filter((file) => !SPLIT_ON_ANOTHER_BRANCH.includes(file))
+      .flatMap(functionsOf)
+      .filter((f) => f.lines > MAX_FUNCTION_LINES)
+      .map((f) => `${f.where} (${f.lines} lines)`);
+    // Assess
+    expect(long).toEqual([]);
+  });
+});
