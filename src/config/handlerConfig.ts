@@ -2,6 +2,7 @@ import { NotifyMode } from '../pipeline/constants.ts';
 import type { IngestPipelineConfig } from '../pipeline/ingestPipelineConfig.ts';
 import { ConfigError } from './configError.ts';
 import { type Env, envReader } from './envReader.ts';
+import { toEnvironment } from './toEnvironment.ts';
 
 /** Environment variable names of the ingest handler (the contract in docs/architecture.md plus tunables). */
 export const HANDLER_ENV = {
@@ -114,22 +115,8 @@ export const handlerEnvironment = (args: {
     Omit<HandlerConfig, 'metadataTable' | 'quarantineBucket' | 'alertsTopicArn' | 'dlqUrl' | 'maxReceives'>
   >;
 }): Record<string, string> => {
-  const env: Record<string, string> = {
-    [HANDLER_ENV.metadataTable]: args.metadataTable,
-    [HANDLER_ENV.quarantineBucket]: args.quarantineBucket,
-    [HANDLER_ENV.alertsTopicArn]: args.alertsTopicArn,
-    [HANDLER_ENV.dlqUrl]: args.dlqUrl,
-    [HANDLER_ENV.maxReceives]: String(args.maxReceives),
-  };
-  const t = args.tunables ?? {};
-  if (t.sniffBytes !== undefined) env[HANDLER_ENV.sniffBytes] = String(t.sniffBytes);
-  if (t.fileConcurrency !== undefined) env[HANDLER_ENV.fileConcurrency] = String(t.fileConcurrency);
-  if (t.maxFileSizeBytes !== undefined) env[HANDLER_ENV.maxFileSizeBytes] = String(t.maxFileSizeBytes);
-  if (t.blockedTypes !== undefined) env[HANDLER_ENV.blockedTypes] = t.blockedTypes.join(',');
-  if (t.notifyMode !== undefined) env[HANDLER_ENV.notifyMode] = t.notifyMode;
-  if (t.alertMaxKeys !== undefined) env[HANDLER_ENV.alertMaxKeys] = String(t.alertMaxKeys);
-  if (t.timeSafetyMarginMs !== undefined) env[HANDLER_ENV.timeSafetyMarginMs] = String(t.timeSafetyMarginMs);
-  return env;
+  const { tunables, ...required } = args;
+  return toEnvironment(HANDLER_ENV, { ...required, ...tunables });
 };
 
 /**

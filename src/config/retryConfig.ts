@@ -1,6 +1,7 @@
 import { ConfigError } from './configError.ts';
 import { type Env, envReader } from './envReader.ts';
 import { HANDLER_ENV } from './handlerConfig.ts';
+import { toEnvironment } from './toEnvironment.ts';
 
 /** Environment variables of the scheduled quarantine-retry function. */
 export const RETRY_ENV = {
@@ -85,16 +86,6 @@ export const retryEnvironment = (args: {
   inputBucket: string;
   policy?: Partial<RetryPolicy>;
 }): Record<string, string> => {
-  const env: Record<string, string> = {
-    [RETRY_ENV.metadataTable]: args.metadataTable,
-    [RETRY_ENV.quarantineBucket]: args.quarantineBucket,
-    [RETRY_ENV.alertsTopicArn]: args.alertsTopicArn,
-    [RETRY_ENV.inputBucket]: args.inputBucket,
-  };
-  const p = args.policy ?? {};
-  if (p.maxRetries !== undefined) env[RETRY_ENV.maxRetries] = String(p.maxRetries);
-  if (p.baseDelaySeconds !== undefined) env[RETRY_ENV.baseDelaySeconds] = String(p.baseDelaySeconds);
-  if (p.lookbackHours !== undefined) env[RETRY_ENV.lookbackHours] = String(p.lookbackHours);
-  if (p.maxFilesPerPass !== undefined) env[RETRY_ENV.maxFilesPerPass] = String(p.maxFilesPerPass);
-  return env;
+  const { policy, ...required } = args;
+  return toEnvironment(RETRY_ENV, { ...required, ...policy });
 };
