@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AwsClients } from '../adapters/awsClients.ts';
+import { printable } from '../text/printable.js';
 import { fileHistory } from '../tracking/fileHistory.ts';
 import { buildDashboardActions, type DashboardActions } from './actions.ts';
 import { type Asset, loadAssets } from './assets.ts';
@@ -107,19 +108,6 @@ const readJsonBody = async (req: IncomingMessage): Promise<Record<string, unknow
   } catch {
     throw new HttpError(400, 'request body must be a JSON object');
   }
-};
-
-/**
- * Text safe for a terminal: keys are attacker-controlled and may hold control characters (escape
- * sequences that would rewrite the operator's terminal), so those are shown as \u escapes.
- */
-export const printable = (text: string): string => {
-  let out = '';
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    out += code < 0x20 || (code >= 0x7f && code < 0xa0) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
-  }
-  return out;
 };
 
 const errorMessage = (error: unknown): string =>

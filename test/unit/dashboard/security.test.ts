@@ -6,7 +6,6 @@ import {
   DashboardGuard,
   TOKEN_COOKIE,
 } from '../../../src/dashboard/security.ts';
-import { printable } from '../../../src/dashboard/server.ts';
 
 const request = (headers: Record<string, string>, method = 'GET') =>
   ({
@@ -75,12 +74,5 @@ describe('DashboardGuard', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'none'");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
-  });
-});
-
-describe('printable', () => {
-  it('shows control characters of a key as escapes, so a log line cannot drive the terminal', () => {
-    expect(printable('dump/\u001b[2Jcleared\r\n.png')).toBe('dump/\\u001b[2Jcleared\\u000d\\u000a.png');
-    expect(printable('ünïcødé/日本語/📦.png')).toBe('ünïcødé/日本語/📦.png');
   });
 });
