@@ -251,20 +251,37 @@ export const writeRecordsWithManifest = async (
 };
 
 /**
- * Records as the pipeline would have written them in batches of `filesPerBatch` (each batch recorded when
- * its last file finished): the stamped records and their manifests, for seeding a table in tests,
- * benchmarks and demos without running the handler.
+ * Records as the pipeline would have written them in batches of at most `filesPerBatch` files that
+ * finished within `maxSpanMs` of each other (a batch's files finish within seconds of each other; each
+ * batch is recorded when its last file finished): the stamped records and their manifests, for seeding
+ * a table in tests, benchmarks and demos without running the handler.
  */
-export const asWrittenBatches = (records: readonly FileRecord[], filesPerBatch = 10): TableItem[] => {
+export const asWrittenBatches = (
+  records: readonly FileRecord[],
+  filesPerBatch = 10,
+  maxSpanMs = 1000,
+): TableItem[] => {
   const sorted = [...records].sort((a, b) =>
     a.processedAt < b.processedAt ? -1 : a.processedAt > b.processedAt ? 1 : 0,
   );
   const items: TableItem[] = [];
-  for (let i = 0; i < sorted.length; i += filesPerBatch) {
-    const chunk = sorted.slice(i, i + filesPerBatch);
+  let chunk: FileRecord[] = [];
+  const flush = () => {
+    if (chunk.length === 0) return;
     const recordedAtMs = Math.max(...chunk.map((r) => Date.parse(r.processedAt)));
     const batch = buildBatchManifest(chunk, recordedAtMs);
     items.push(...batch.records, ...batch.manifests);
+    chunk = [];
+  };
+  for (const record of sorted) {
+    const first = chunk[0];
+    if (
+      chunk.length >= filesPerBatch ||
+      (first && Date.parse(record.processedAt) - Date.parse(first.processedAt) > maxSpanMs)
+    )
+      flush();
+    chunk.push(record);
   }
+  flush();
   return items;
 };

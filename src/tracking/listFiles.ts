@@ -23,10 +23,13 @@ export const listFiles = async (
     throw new RangeError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT} (got ${limit})`);
   const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
   const fromIndex = status !== undefined && isIndexedStatus(status);
-  const filtering = keyPrefix !== undefined || (status !== undefined && !fromIndex);
-  // Items per Query and shard: a page spread over the shards, plus one; a manifest holds several files,
-  // an index item one. A filter reads wider pages so that a page yields matches.
-  const perShard = Math.ceil((limit + 1) / TABLE_SCHEMA.shards) + 1;
+  // A key prefix may match few rows: read wider pages so that a page yields matches. (PROCESSED from the
+  // manifests is not widened: it is the bulk, the filter drops few rows.)
+  const filtering = keyPrefix !== undefined;
+  // Items per Query and shard: a page spread over the shards, plus one. A manifest holds several files
+  // (10 in a full batch; assume 5), an index item one; another round reads more when that was too few.
+  const filesPerItem = fromIndex ? 1 : 5;
+  const perShard = Math.ceil((limit + 1) / (TABLE_SCHEMA.shards * filesPerItem)) + 1;
   const itemsPerQuery = Math.min(MAX_LIST_LIMIT, filtering ? Math.max(4 * perShard, 25) : perShard);
   const read = await queryShards(dynamo, tableName, fromIndex ? statusList(status) : manifestList(), {
     ...(since !== undefined ? { since } : {}),
