@@ -1,6 +1,6 @@
 import { FileStatus } from '../pipeline/constants.ts';
 import type { FileRecord, HistoryStepRecord } from '../pipeline/types.ts';
-import { formatBytes } from '../shared/formatBytes.js';
+import { formatBytes } from '../text/formatBytes.js';
 import type { FileHistory } from '../tracking/types.ts';
 
 /** Kinds of timeline entries, in the order one upload goes through them. */

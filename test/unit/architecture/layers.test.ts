@@ -10,15 +10,16 @@ import { describe, expect, it } from 'vitest';
  * decision; change docs/architecture.md with it.
  */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
-  'src/shared': [],
-  'src/pipeline': ['src/shared'],
-  'src/config': ['src/pipeline', 'src/shared'],
-  'src/adapters': ['src/pipeline', 'src/config', 'src/shared'],
-  'src/tracking': ['src/pipeline', 'src/config', 'src/shared'],
-  'src/ops': ['src/pipeline', 'src/config', 'src/tracking', 'src/shared'],
-  'src/handlers': ['src/pipeline', 'src/config', 'src/adapters', 'src/ops', 'src/shared'],
-  'src/local': ['src/pipeline', 'src/config', 'src/adapters', 'src/ops', 'src/handlers', 'src/shared'],
-  'src/dashboard': ['src/pipeline', 'src/config', 'src/adapters', 'src/tracking', 'src/ops', 'src/shared'],
+  'src/text': [],
+  'src/cost': [],
+  'src/pipeline': ['src/text'],
+  'src/config': ['src/pipeline', 'src/text'],
+  'src/adapters': ['src/pipeline', 'src/config', 'src/text'],
+  'src/tracking': ['src/pipeline', 'src/config', 'src/text'],
+  'src/ops': ['src/pipeline', 'src/config', 'src/tracking', 'src/text'],
+  'src/handlers': ['src/pipeline', 'src/config', 'src/adapters', 'src/ops', 'src/text'],
+  'src/local': ['src/pipeline', 'src/config', 'src/adapters', 'src/ops', 'src/handlers', 'src/text'],
+  'src/dashboard': ['src/pipeline', 'src/config', 'src/adapters', 'src/tracking', 'src/ops', 'src/text'],
   'src/cli': [
     'src/pipeline',
     'src/config',
@@ -27,16 +28,17 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'src/ops',
     'src/local',
     'src/dashboard',
-    'src/shared',
+    'src/text',
   ],
-  infra: ['src/pipeline', 'src/config', 'src/shared'],
+  infra: ['src/pipeline', 'src/config', 'src/text'],
 };
 
 /** Packages a folder must not import: the pipeline's core stays free of the AWS SDK and Lambda types. */
 const MAY_NOT_IMPORT_PACKAGES: Readonly<Record<string, readonly RegExp[]>> = {
   'src/pipeline': [/^@aws-sdk\//, /^aws-lambda$/, /^aws-cdk-lib/],
   'src/config': [/^@aws-sdk\//, /^aws-cdk-lib/],
-  'src/shared': [/./],
+  'src/text': [/./],
+  'src/cost': [/./],
 };
 
 const root = normalize(join(dirname(fileURLToPath(import.meta.url)), '../../..'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadAssets } from '../../../src/dashboard/assets.ts';
-import { formatBytes } from '../../../src/shared/formatBytes.js';
+import { formatBytes } from '../../../src/text/formatBytes.js';
 
 describe('formatBytes', () => {
   // The sizes themselves are asserted where the CLI prints them (test/unit/cli/output.test.ts).
@@ -12,7 +12,7 @@ describe('formatBytes', () => {
 
   it('is the very module the dashboard serves to the browser', () => {
     // Prepare
-    const source = readFileSync(new URL('../../../src/shared/formatBytes.js', import.meta.url));
+    const source = readFileSync(new URL('../../../src/text/formatBytes.js', import.meta.url));
     // Act
     const served = loadAssets('token').get('/formatBytes.js');
     // Assess
