@@ -1,6 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../../src/cli/errors.ts';
 import { ConfigError } from '../../../src/config/configError.ts';
@@ -11,23 +10,15 @@ import { ProvisionError } from '../../../src/local/provision.ts';
 import { MoveTaskUnsupportedError } from '../../../src/ops/ports.ts';
 import { ReplayOptionsError } from '../../../src/ops/replayOptions.ts';
 import { SilentScalperError } from '../../../src/pipeline/errors.ts';
-
-const root = normalize(join(dirname(fileURLToPath(import.meta.url)), '../../..'));
-
-const tsFiles = (dir: string): string[] =>
-  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return tsFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
+import { repoRoot, sourceFiles } from '../../helpers/sourceFiles.ts';
 
 describe('errors', () => {
   it('derive from the one base, SilentScalperError, everywhere in src/ and infra/', () => {
     // Prepare / Act: only the base itself may extend Error
-    const offenders = [...tsFiles('src'), ...tsFiles('infra')].filter(
+    const offenders = [...sourceFiles('src'), ...sourceFiles('infra')].filter(
       (file) =>
         file !== 'src/pipeline/errors.ts' &&
-        /class\s+\w+\s+extends\s+Error\b/.test(readFileSync(join(root, file), 'utf8')),
+        /class\s+\w+\s+extends\s+Error\b/.test(readFileSync(join(repoRoot, file), 'utf8')),
     );
     // Assess
     expect(offenders).toEqual([]);

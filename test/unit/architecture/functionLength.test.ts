@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, sourceFiles } from '../../helpers/sourceFiles.ts';
 
 /** The longest function the pipeline and the operations may hold (issue #17: "no function over ~80 lines"). */
 const MAX_FUNCTION_LINES = 80;
@@ -16,20 +16,11 @@ const FOLDERS = ['src/pipeline', 'src/ops'];
  */
 const SPLIT_ON_ANOTHER_BRANCH = ['src/pipeline/processBatch.ts', 'src/pipeline/processFile.ts'];
 
-const root = normalize(join(dirname(fileURLToPath(import.meta.url)), '../../..'));
-
-const tsFiles = (dir: string): string[] =>
-  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return tsFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
-
 /** Every function of a file (declarations, arrows, expressions, methods) with its length in lines. */
 const functionsOf = (file: string): { where: string; lines: number }[] => {
   const source = ts.createSourceFile(
     file,
-    readFileSync(join(root, file), 'utf8'),
+    readFileSync(join(repoRoot, file), 'utf8'),
     ts.ScriptTarget.ES2022,
     true,
   );
@@ -49,7 +40,7 @@ const functionsOf = (file: string): { where: string; lines: number }[] => {
 describe('function length', () => {
   it(`keeps every function of ${FOLDERS.join(' and ')} within ${MAX_FUNCTION_LINES} lines`, () => {
     // Act
-    const long = FOLDERS.flatMap(tsFiles)
+    const long = FOLDERS.flatMap((dir) => sourceFiles(dir))
       .filter((file) => !SPLIT_ON_ANOTHER_BRANCH.includes(file))
       .flatMap(functionsOf)
       .filter((f) => f.lines > MAX_FUNCTION_LINES)

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, sourceFiles } from '../../helpers/sourceFiles.ts';
 
 /**
  * The dependency rule of docs/architecture.md, checked on every `npm test`: each folder of src/ (and
@@ -41,15 +41,6 @@ const MAY_NOT_IMPORT_PACKAGES: Readonly<Record<string, readonly RegExp[]>> = {
   'src/cost': [/./],
 };
 
-const root = normalize(join(dirname(fileURLToPath(import.meta.url)), '../../..'));
-
-const sourceFiles = (dir: string): string[] =>
-  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(path);
-    return /\.(ts|js)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
-  });
-
 /** Every module specifier a file imports or re-exports (static and dynamic). */
 const specifiersOf = (source: string): string[] => {
   const found: string[] = [];
@@ -76,13 +67,15 @@ interface Import {
 }
 
 const importsOf = (file: string): Import[] =>
-  specifiersOf(readFileSync(join(root, file), 'utf8')).map((specifier) =>
+  specifiersOf(readFileSync(join(repoRoot, file), 'utf8')).map((specifier) =>
     specifier.startsWith('.')
-      ? { from: file, specifier, target: relative(root, join(root, dirname(file), specifier)) }
+      ? { from: file, specifier, target: relative(repoRoot, join(repoRoot, dirname(file), specifier)) }
       : { from: file, specifier },
   );
 
-const allImports = [...sourceFiles('src'), ...sourceFiles('infra')].flatMap(importsOf);
+const allImports = [...sourceFiles('src', /\.(ts|js)$/), ...sourceFiles('infra', /\.(ts|js)$/)].flatMap(
+  importsOf,
+);
 
 /** Folder → the folders it imports, from the code as it is. */
 const folderGraph = (): Map<string, Set<string>> => {
