@@ -17,6 +17,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { type HandlerConfig, handlerEnvironment } from '../src/config/handlerConfig.ts';
 import type { RetryPolicy } from '../src/config/retryConfig.ts';
@@ -169,6 +170,11 @@ export class SilentScalperPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: SilentScalperPipelineProps = {}) {
     super(scope, id);
+    // The pipeline's buckets log to an access-log bucket with ACLs disabled (bucket-owner-enforced), which
+    // needs S3 log delivery granted by bucket policy instead of the LogDeliveryWrite ACL
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html). Set on
+    // this subtree, so the construct works in an app whose cdk.json predates that feature flag.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const stack = Stack.of(this);
     const others = stack.node
       .findAll()
