@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/adapters/awsClients.ts';
 import { RESOURCE_NAMES } from '../../src/config/settings.ts';
 import { freePort } from '../../src/local/moto/motoServer.ts';
+import { decodeManifest } from '../../src/pipeline/batchManifest.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/silent-scalper.mjs', import.meta.url));
 
@@ -80,7 +81,7 @@ describe('silent-scalper verify', () => {
       'record for type mismatch: QUARANTINED TYPE_MISMATCH',
       'record for too large: QUARANTINED TOO_LARGE',
       'every canary ended where its record says (5 checked)',
-      'removed the canaries and their records',
+      'removed the canaries, their records and their batch-manifest entries',
       'verify passed',
     ])
       expect(verify.stdout).toContain(line);
@@ -90,8 +91,12 @@ describe('silent-scalper verify', () => {
       const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
       expect(listed.KeyCount ?? 0).toBe(0);
     }
-    const items = await clients.dynamo.send(new ScanCommand({ TableName: RESOURCE_NAMES.metadataTable }));
-    expect(items.Items ?? []).toEqual([]);
+    // No file item is left, and no batch manifest lists a canary any more (files, dashboard).
+    const { Items = [] } = await clients.dynamo.send(
+      new ScanCommand({ TableName: RESOURCE_NAMES.metadataTable }),
+    );
+    expect(Items.filter((i) => i.recordType !== 'BATCH')).toEqual([]);
+    expect(Items.flatMap((i) => decodeManifest(i))).toEqual([]);
   });
 
   it('fails with a clear message when nothing consumes the queue (up --no-runner)', async () => {

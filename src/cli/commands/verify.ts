@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
 import { TABLE_SCHEMA } from '../../config/settings.ts';
+import { decodeManifest } from '../../pipeline/batchManifest.ts';
 import { FileStatus, QuarantineReason } from '../../pipeline/constants.ts';
+import { manifestPartitions } from '../../pipeline/recordKeys.ts';
 import type { FileRecord } from '../../pipeline/types.ts';
+import { printable } from '../../text/printable.js';
 import { fileHistory, queueStats } from '../../tracking/index.ts';
 import { CliError } from '../errors.ts';
 import { describeTarget, out, withTarget } from '../run.ts';
@@ -139,7 +142,7 @@ const checkOutcome = async (target: Target, canary: Canary, record: FileRecord):
     if (!where.bucket) problems.push(`${canary.name}: the QUARANTINED record names no quarantine bucket`);
     else if (!(await exists(target, where.bucket, where.key, where.versionId)))
       problems.push(
-        `${canary.name}: the record says it is in s3://${where.bucket}/${where.key}, but it is not`,
+        `${canary.name}: the record says it is in s3://${printable(where.bucket)}/${printable(where.key)}, but it is not`,
       );
     if (inInput) problems.push(`${canary.name}: quarantined, but still in the input bucket`);
   }
@@ -178,6 +181,46 @@ const cleanUp = async (target: Target, canary: Canary, record: FileRecord | unde
         },
       }),
     );
+  }
+};
+
+/**
+ * Blank the canaries' entries in the batch manifests written since the run started (the newest-first
+ * listing reads files from them). An entry is replaced by `null`, which the manifest decoder skips, instead
+ * of being removed: an entry's index is its file's listing position (`listSk`), and the other files of the
+ * same batch — real uploads, on a live pipeline — must keep theirs.
+ */
+const removeFromManifests = async (target: Target, keys: ReadonlySet<string>, sinceIso: string) => {
+  const { partitionKey, sortKey } = TABLE_SCHEMA;
+  for (const pk of manifestPartitions()) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await target.clients.dynamo.send(
+        new QueryCommand({
+          TableName: target.names.metadataTable,
+          KeyConditionExpression: '#pk = :pk AND #sk >= :since',
+          ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+          ExpressionAttributeValues: { ':pk': pk, ':since': sinceIso },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const indexes = decodeManifest(item)
+          .filter((f) => f.bucket === target.names.inputBucket && keys.has(f.key))
+          .map((f) => Number(f.listSk.slice(f.listSk.lastIndexOf('#') + 1)));
+        if (indexes.length === 0) continue;
+        await target.clients.dynamo.send(
+          new UpdateCommand({
+            TableName: target.names.metadataTable,
+            Key: { [partitionKey]: item[partitionKey], [sortKey]: item[sortKey] },
+            UpdateExpression: `SET ${indexes.map((i) => `#files[${i}] = :blank`).join(', ')}`,
+            ExpressionAttributeNames: { '#files': 'files' },
+            ExpressionAttributeValues: { ':blank': 'null' },
+          }),
+        );
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 };
 
@@ -302,7 +345,8 @@ export const verifyCommand = (): Command =>
 
         if (options.cleanup) {
           for (const canary of set) await cleanUp(target, canary, records.get(canary.key));
-          step('removed the canaries and their records');
+          await removeFromManifests(target, new Set(set.map((c) => c.key)), new Date(started).toISOString());
+          step('removed the canaries, their records and their batch-manifest entries');
         } else step('--no-cleanup: canaries and records left in place');
 
         if (problems.length > 0) throw new CliError(`verify FAILED: ${problems.join('; ')}`);
