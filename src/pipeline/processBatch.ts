@@ -32,6 +32,7 @@ export type IngestPipelineConfig = Pick<
   | 'fileConcurrency'
   | 'maxFileSizeBytes'
   | 'blockedTypes'
+  | 'policy'
   | 'notifyMode'
   | 'alertMaxKeys'
   | 'timeSafetyMarginMs'
