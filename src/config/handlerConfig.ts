@@ -1,5 +1,7 @@
 import { NotifyMode } from '../pipeline/constants.ts';
 import { ConfigError } from '../pipeline/errors.ts';
+import { compilePolicy, type Policy, type PolicyDocument } from '../pipeline/policyDocument.ts';
+import { InvalidPolicyError, parsePolicyText, policyEnvValue } from './policyFile.ts';
 
 /** Environment variable names of the ingest handler (the contract in DESIGN.md plus tunables). */
 export const HANDLER_ENV = {
@@ -12,26 +14,46 @@ export const HANDLER_ENV = {
   fileConcurrency: 'FILE_CONCURRENCY',
   maxFileSizeBytes: 'MAX_FILE_SIZE_BYTES',
   blockedTypes: 'BLOCKED_TYPES',
+  policy: 'POLICY',
   notifyMode: 'NOTIFY_MODE',
   alertMaxKeys: 'ALERT_MAX_KEYS',
   timeSafetyMarginMs: 'TIME_SAFETY_MARGIN_MS',
   logLevel: 'LOG_LEVEL',
 } as const;
 
-/** Default blocked types: executables and installers, by the extension `file-type` reports. */
+/**
+ * Default blocked types: executables, installers and scripts that run when opened, by the extension the
+ * sniffer reports (`file-type`'s, `msi` from the CFB root CLSID, script kinds from their text) or by the
+ * key's own extension. Interpreted-language sources (py, rb, pl, js) are not in it: code exports are
+ * ordinary data in many dumps; a rule's `block` adds them where they are not.
+ */
 export const DEFAULT_BLOCKED_TYPES: readonly string[] = [
   'exe',
   'elf',
   'macho',
   'msi',
+  'msp',
   'dmg',
   'deb',
   'rpm',
   'apk',
   'dex',
   'class',
+  'jar',
   'swf',
   'cab',
+  'com',
+  'scr',
+  'lnk',
+  'bat',
+  'cmd',
+  'ps1',
+  'psm1',
+  'vbs',
+  'vbe',
+  'wsf',
+  'hta',
+  'sh',
 ];
 
 /** Validated handler configuration. Read once per cold start. */
@@ -48,8 +70,15 @@ export interface HandlerConfig {
   readonly fileConcurrency: number;
   /** Larger files are quarantined TOO_LARGE. @default 5 GiB */
   readonly maxFileSizeBytes: number;
-  /** Sniffed extensions quarantined as BLOCKED_TYPE. */
+  /** Sniffed extensions quarantined as BLOCKED_TYPE (the default rule's `block` unless the policy sets one). */
   readonly blockedTypes: readonly string[];
+  /** The policy file's document from `POLICY`, when set (docs/policy.md). */
+  readonly policyDocument?: PolicyDocument;
+  /**
+   * The compiled policy: the document's rules, then its default rule, whose unset fields come from
+   * MAX_FILE_SIZE_BYTES and BLOCKED_TYPES (so settings from before policy files keep working).
+   */
+  readonly policy: Policy;
   /** @default failures */
   readonly notifyMode: NotifyMode;
   /** Keys listed in one alert at most. @default 20 */
@@ -106,6 +135,25 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
           .split(',')
           .map((t) => t.trim().toLowerCase())
           .filter(Boolean);
+  const maxFileSizeBytes = integer(
+    env,
+    HANDLER_ENV.maxFileSizeBytes,
+    DEFAULT_TUNABLES.maxFileSizeBytes,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const policyRaw = env[HANDLER_ENV.policy]?.trim();
+  let policyDocument: PolicyDocument | undefined;
+  try {
+    policyDocument = policyRaw ? parsePolicyText(policyRaw, HANDLER_ENV.policy) : undefined;
+  } catch (error) {
+    if (error instanceof InvalidPolicyError)
+      throw new ConfigError(
+        HANDLER_ENV.policy,
+        error.problems.map((p) => `${p.field} (column ${p.column}): ${p.message}`).join('; '),
+      );
+    throw error;
+  }
   return {
     metadataTable: required(env, HANDLER_ENV.metadataTable),
     quarantineBucket: required(env, HANDLER_ENV.quarantineBucket),
@@ -114,14 +162,10 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
     maxReceives: integer(env, HANDLER_ENV.maxReceives, undefined, 1, 1000),
     sniffBytes: integer(env, HANDLER_ENV.sniffBytes, DEFAULT_TUNABLES.sniffBytes, 16, 1024 * 1024),
     fileConcurrency: integer(env, HANDLER_ENV.fileConcurrency, DEFAULT_TUNABLES.fileConcurrency, 1, 256),
-    maxFileSizeBytes: integer(
-      env,
-      HANDLER_ENV.maxFileSizeBytes,
-      DEFAULT_TUNABLES.maxFileSizeBytes,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    maxFileSizeBytes,
     blockedTypes,
+    ...(policyDocument ? { policyDocument } : {}),
+    policy: compilePolicy(policyDocument, { maxFileSizeBytes, blockedTypes }),
     notifyMode: notifyRaw as NotifyMode,
     alertMaxKeys: integer(env, HANDLER_ENV.alertMaxKeys, DEFAULT_TUNABLES.alertMaxKeys, 0, 1000),
     timeSafetyMarginMs: integer(
@@ -145,7 +189,10 @@ export const handlerEnvironment = (args: {
   dlqUrl: string;
   maxReceives: number;
   tunables?: Partial<
-    Omit<HandlerConfig, 'metadataTable' | 'quarantineBucket' | 'alertsTopicArn' | 'dlqUrl' | 'maxReceives'>
+    Omit<
+      HandlerConfig,
+      'metadataTable' | 'quarantineBucket' | 'alertsTopicArn' | 'dlqUrl' | 'maxReceives' | 'policy'
+    >
   >;
 }): Record<string, string> => {
   const env: Record<string, string> = {
@@ -160,6 +207,9 @@ export const handlerEnvironment = (args: {
   if (t.fileConcurrency !== undefined) env[HANDLER_ENV.fileConcurrency] = String(t.fileConcurrency);
   if (t.maxFileSizeBytes !== undefined) env[HANDLER_ENV.maxFileSizeBytes] = String(t.maxFileSizeBytes);
   if (t.blockedTypes !== undefined) env[HANDLER_ENV.blockedTypes] = t.blockedTypes.join(',');
+  // The policy travels as compact JSON in one variable: no extra API call or bundled file at cold start,
+  // and the same value in CDK and locally. policyEnvValue refuses one too big for Lambda's 4 KB.
+  if (t.policyDocument !== undefined) env[HANDLER_ENV.policy] = policyEnvValue(t.policyDocument);
   if (t.notifyMode !== undefined) env[HANDLER_ENV.notifyMode] = t.notifyMode;
   if (t.alertMaxKeys !== undefined) env[HANDLER_ENV.alertMaxKeys] = String(t.alertMaxKeys);
   if (t.timeSafetyMarginMs !== undefined) env[HANDLER_ENV.timeSafetyMarginMs] = String(t.timeSafetyMarginMs);
