@@ -11,6 +11,7 @@ import type { SilentScalperStackProps } from './SilentScalperStack.ts';
 export const CONTEXT_KEYS = {
   stackName: 'stackName',
   alertEmail: 'alertEmail',
+  inputBucketName: 'inputBucketName',
   inputPrefix: 'inputPrefix',
   inputSuffix: 'inputSuffix',
   quarantineExpiryDays: 'quarantineExpiryDays',
@@ -117,6 +118,7 @@ export const propsFromContext = (
     ...(prefix !== undefined || suffix !== undefined
       ? { notificationFilter: { ...(prefix ? { prefix } : {}), ...(suffix ? { suffix } : {}) } }
       : {}),
+    ...optional('inputBucketName', text(CONTEXT_KEYS.inputBucketName)),
     ...optional('alertEmail', text(CONTEXT_KEYS.alertEmail)),
     ...optional('quarantineExpiryDays', number(CONTEXT_KEYS.quarantineExpiryDays)),
     ...optional('accessLogExpiryDays', number(CONTEXT_KEYS.accessLogExpiryDays)),

@@ -642,15 +642,17 @@ describe('cdk-nag AwsSolutions', () => {
     const input = id(s.stack.inputBucket.bucket);
     const quarantine = id(s.stack.quarantineBucket.bucket);
     // The scheduled retry function's acknowledgments are reviewed in retry.test.ts.
-    const outsideRetry = acknowledged.filter((a) => !a.path.startsWith('SilentScalper/QuarantineRetry/'));
+    const outsideRetry = acknowledged.filter(
+      (a) => !a.path.startsWith('SilentScalper/Default/QuarantineRetry/'),
+    );
     expect(outsideRetry.map((a) => `${a.path} ${a.id}`).sort()).toEqual(
       [
-        `SilentScalper/AccessLogs/Bucket AwsSolutions-S1`,
-        `SilentScalper/AlertsTopic AwsSolutions-SNS2`,
-        `SilentScalper/Ingest/Role AwsSolutions-IAM5[Resource::<${input}.Arn>/*]`,
-        `SilentScalper/Ingest/Role AwsSolutions-IAM5[Resource::<${quarantine}.Arn>/*]`,
-        `SilentScalper/QuarantineAdminRole AwsSolutions-IAM5[Resource::<${input}.Arn>/*]`,
-        `SilentScalper/QuarantineAdminRole AwsSolutions-IAM5[Resource::<${quarantine}.Arn>/*]`,
+        `SilentScalper/Default/AccessLogs/Bucket AwsSolutions-S1`,
+        `SilentScalper/Default/AlertsTopic AwsSolutions-SNS2`,
+        `SilentScalper/Default/Ingest/Role AwsSolutions-IAM5[Resource::<${input}.Arn>/*]`,
+        `SilentScalper/Default/Ingest/Role AwsSolutions-IAM5[Resource::<${quarantine}.Arn>/*]`,
+        `SilentScalper/Default/QuarantineAdminRole AwsSolutions-IAM5[Resource::<${input}.Arn>/*]`,
+        `SilentScalper/Default/QuarantineAdminRole AwsSolutions-IAM5[Resource::<${quarantine}.Arn>/*]`,
       ].sort(),
     );
     for (const a of acknowledged) expect(a.reason.length).toBeGreaterThan(40);
