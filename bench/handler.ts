@@ -15,7 +15,9 @@ import { build } from 'esbuild';
 import { silentLogger } from '../src/adapters/powertools.ts';
 import { handlerEnvironment, loadHandlerConfig } from '../src/config/handlerConfig.ts';
 import { buildIngestHandler } from '../src/handlers/ingest.ts';
+import { storedZip } from '../src/local/policySamples.ts';
 import type { MetricsPort } from '../src/pipeline/ports.ts';
+import { EOCD_SEARCH_BYTES } from '../src/pipeline/zipDirectory.ts';
 import {
   encodeS3EventKey,
   lambdaContext,
@@ -115,6 +117,35 @@ const big = rig();
 await big.handler(big.eventFor(['pdf'], { size: 1024 ** 3 }), ctx);
 const bytesPerGiB = big.aws.s3.bytesServed;
 
+// 3b. Bytes read for archives: the first read, then the central directory from the end (suffix GET of
+// 65,557 bytes), then — only when the directory is larger — one more bounded GET for the rest of it.
+const archiveRead = async (key: string, zip: Uint8Array) => {
+  const r = rig();
+  r.aws.s3.put('silent-scalper-input', key, zip, { contentType: 'application/zip' });
+  const eTag = r.aws.s3.get('silent-scalper-input', key)?.etag?.replace(/"/g, '') ?? '';
+  const event = sqsEvent(
+    sqsRecord(
+      s3EventBody(
+        realS3Record({ encodedKey: encodeS3EventKey(key, true), size: zip.length, eTag, sequencer: '1' }),
+      ),
+      { sentTimestampMs: Date.now() },
+    ),
+  );
+  r.aws.s3.requests.clear();
+  await r.handler(event, ctx);
+  return { bytes: r.aws.s3.bytesServed, gets: r.aws.s3.count('GetObjectCommand') };
+};
+const zeros = new Uint8Array(20 * 1024 * 1024);
+const bigZip = await archiveRead('bench/big.zip', storedZip([{ name: 'data.bin', data: zeros }]));
+const manyEntries = Array.from({ length: 3000 }, (_, i) => ({
+  name: `rows/${String(i).padStart(40, '0')}.csv`,
+  data: new TextEncoder().encode('a,b\n'),
+}));
+const manyZipBytes = storedZip([{ name: 'pad.bin', data: zeros.subarray(0, 1024 * 1024) }, ...manyEntries]);
+const manyZip = await archiveRead('bench/many.zip', manyZipBytes);
+// 3,000 entries × (46-byte header + 49-byte name) = 285,000 bytes of directory.
+const manyDirectoryBytes = 3000 * (46 + 49) + 46 + 7;
+
 // 4. The bundle the CDK stack deploys (same esbuild options as infra/constructs/PipelineFunction.ts).
 const bundle = await build({
   entryPoints: [join(projectRoot, 'src/handlers/ingest.ts')],
@@ -167,6 +198,18 @@ const rows: [string, string, string, boolean][] = [
     String(bytesPerGiB),
     `≤ ${config.sniffBytes}`,
     bytesPerGiB <= config.sniffBytes,
+  ],
+  [
+    'bytes read for a 20 MiB zip (first read + suffix read)',
+    `${bigZip.bytes} (${bigZip.gets} GETs)`,
+    `≤ ${config.sniffBytes + EOCD_SEARCH_BYTES}, 2 GETs`,
+    bigZip.bytes <= config.sniffBytes + EOCD_SEARCH_BYTES && bigZip.gets === 2,
+  ],
+  [
+    'bytes read for a zip with a 285 KB directory',
+    `${manyZip.bytes} (${manyZip.gets} GETs)`,
+    `≤ ${config.sniffBytes + manyDirectoryBytes + 22}, 3 GETs`,
+    manyZip.bytes <= config.sniffBytes + manyDirectoryBytes + 22 && manyZip.gets === 3,
   ],
   ['bundle size, minified (bytes)', String(code.length), '≤ 1,000,000', code.length <= 1_000_000],
   ['bundle cold import (ms, median of 5)', importMs.toFixed(0), '—', true],

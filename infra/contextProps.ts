@@ -1,4 +1,5 @@
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { InvalidPolicyError, readPolicyFile } from '../src/config/policyFile.ts';
 import { InvalidSettingsError, type PipelineSettings } from '../src/config/settings.ts';
 import type { AlarmThresholds } from './constructs/PipelineAlarms.ts';
 import type { SilentScalperStackProps } from './SilentScalperStack.ts';
@@ -10,6 +11,7 @@ import type { SilentScalperStackProps } from './SilentScalperStack.ts';
 export const CONTEXT_KEYS = {
   stackName: 'stackName',
   alertEmail: 'alertEmail',
+  inputBucketName: 'inputBucketName',
   inputPrefix: 'inputPrefix',
   inputSuffix: 'inputSuffix',
   quarantineExpiryDays: 'quarantineExpiryDays',
@@ -29,6 +31,7 @@ export const CONTEXT_KEYS = {
   oldestMessageAgeAlarmSeconds: 'oldestMessageAgeAlarmSeconds',
   quarantineRateAlarmPercent: 'quarantineRateAlarmPercent',
   quarantineRateMinFiles: 'quarantineRateMinFiles',
+  policyFile: 'policyFile',
 } as const;
 
 const SETTING_KEYS = [
@@ -94,12 +97,28 @@ export const propsFromContext = (
     value: SilentScalperStackProps[K] | undefined,
   ) => (value === undefined ? {} : { [key]: value });
 
+  // The policy file is validated at synth: a mistake fails `cdk synth` with its line and field.
+  const policyFile = text(CONTEXT_KEYS.policyFile);
+  let policyDocument: ReturnType<typeof readPolicyFile> | undefined;
+  if (policyFile !== undefined)
+    try {
+      policyDocument = readPolicyFile(policyFile);
+    } catch (error) {
+      problems.push(
+        error instanceof InvalidPolicyError
+          ? `context ${CONTEXT_KEYS.policyFile}: ${error.message}`
+          : `context ${CONTEXT_KEYS.policyFile}: cannot read ${policyFile} (${(error as Error).message})`,
+      );
+    }
+
   const props: SilentScalperStackProps = {
     ...(Object.keys(settings).length > 0 ? { settings } : {}),
+    ...(policyDocument ? { handlerTunables: { policyDocument } } : {}),
     ...(Object.keys(alarmThresholds).length > 0 ? { alarmThresholds } : {}),
     ...(prefix !== undefined || suffix !== undefined
       ? { notificationFilter: { ...(prefix ? { prefix } : {}), ...(suffix ? { suffix } : {}) } }
       : {}),
+    ...optional('inputBucketName', text(CONTEXT_KEYS.inputBucketName)),
     ...optional('alertEmail', text(CONTEXT_KEYS.alertEmail)),
     ...optional('quarantineExpiryDays', number(CONTEXT_KEYS.quarantineExpiryDays)),
     ...optional('accessLogExpiryDays', number(CONTEXT_KEYS.accessLogExpiryDays)),

@@ -6,6 +6,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
@@ -23,7 +24,8 @@ export const RETRY_HANDLER_ENTRY = 'src/handlers/retryQuarantine.ts';
 
 /** Props of {@link QuarantineRetry}. */
 export interface QuarantineRetryProps {
-  readonly inputBucket: SecureBucket;
+  /** The bucket retried files go back to (a SecureBucket, or any bucket wrapped as `{ bucket }`). */
+  readonly inputBucket: { readonly bucket: IBucket };
   readonly quarantineBucket: SecureBucket;
   readonly table: ITable;
   readonly topic: ITopic;

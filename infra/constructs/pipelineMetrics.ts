@@ -45,31 +45,28 @@ export const quarantinedByReason = (period: Duration): Metric[] =>
   );
 
 /** Files quarantined for any reason, per period (missing data counts as 0). */
-export const quarantinedTotal = (period: Duration): MathExpression => {
-  const byReason = quarantinedByReason(period);
-  const usingMetrics = Object.fromEntries(byReason.map((metric, i) => [`q${i}`, metric]));
-  return new MathExpression({
-    expression: byReason.map((_, i) => `FILL(q${i}, 0)`).join(' + '),
-    usingMetrics,
+export const quarantinedTotal = (period: Duration): MathExpression =>
+  new MathExpression({
+    expression: 'FILL(quarantined, 0)',
+    usingMetrics: {
+      quarantined: pipelineMetric(IngestMetric.FilesQuarantinedTotal, { statistic: Stats.SUM, period }),
+    },
     period,
     label: 'Quarantined',
   });
-};
 
 /**
  * Percentage of finished files that were quarantined in each period, or 0 while fewer than `minFiles`
  * finished (a handful of files makes a meaningless rate). Finished = processed + quarantined + gone.
+ * Reads the reason-less total: an alarm's math may use at most 10 metrics, fewer than the reasons.
  */
 export const quarantineRatePercent = (period: Duration, minFiles: number): MathExpression => {
-  const byReason = quarantinedByReason(period);
   const usingMetrics: Record<string, Metric> = {
     processed: pipelineMetric(IngestMetric.FilesProcessed, { statistic: Stats.SUM, period }),
     gone: pipelineMetric(IngestMetric.FilesGone, { statistic: Stats.SUM, period }),
+    quarantinedAll: pipelineMetric(IngestMetric.FilesQuarantinedTotal, { statistic: Stats.SUM, period }),
   };
-  byReason.forEach((metric, i) => {
-    usingMetrics[`q${i}`] = metric;
-  });
-  const quarantined = `(${byReason.map((_, i) => `FILL(q${i}, 0)`).join(' + ')})`;
+  const quarantined = 'FILL(quarantinedAll, 0)';
   const finished = `(${quarantined} + FILL(processed, 0) + FILL(gone, 0))`;
   return new MathExpression({
     expression: `IF(${finished} >= ${minFiles}, 100 * ${quarantined} / ${finished}, 0)`,

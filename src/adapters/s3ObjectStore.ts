@@ -5,12 +5,13 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { ObjectGoneError } from '../pipeline/errors.ts';
-import type { ObjectHead, ObjectPrefix, ObjectRef, ObjectStore } from '../pipeline/ports.ts';
+import type { ObjectHead, ObjectPrefix, ObjectRef, ObjectSlice, ObjectStore } from '../pipeline/ports.ts';
 
 /** CopyObject copies at most 5 GiB in one request; larger objects need UploadPartCopy. */
 export const COPY_OBJECT_MAX_BYTES = 5 * 1024 ** 3;
@@ -169,6 +170,49 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
     }
   };
 
+  /**
+   * One ranged GET for a slice; `expectedStart` says where the slice must begin once the size is known.
+   * A server that ignored the range sends the object from its start: those would be the wrong bytes, so
+   * they are refused rather than parsed. A 416 means an empty object.
+   */
+  const readSlice = async (
+    ref: ObjectRef & { readonly ifMatch?: string },
+    range: string,
+    maxBytes: number,
+    expectedStart: (size: number) => number,
+  ): Promise<ObjectSlice> => {
+    let response: GetObjectCommandOutput;
+    try {
+      response = await s3.send(
+        new GetObjectCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          Range: range,
+          ...(ref.versionId ? { VersionId: ref.versionId } : {}),
+          ...(ref.ifMatch ? { IfMatch: ref.ifMatch } : {}),
+        }),
+      );
+    } catch (error) {
+      if (isInvalidRange(error)) return { bytes: new Uint8Array(0), size: (await headObject(ref)).size };
+      if (isGone(error)) throw gone(ref, error);
+      throw error;
+    }
+    const bytes = await readAtMost(response.Body, maxBytes);
+    const size = totalSizeFromContentRange(response.ContentRange) ?? response.ContentLength ?? bytes.length;
+    const start = Number(response.ContentRange?.match(/^bytes (\d+)-/)?.[1] ?? 0);
+    if (start !== expectedStart(size))
+      throw new Error(`ranged GET ${range} returned bytes from offset ${start}, not ${expectedStart(size)}`);
+    return { bytes, size };
+  };
+
+  // A suffix range returns the last N bytes, or the whole object when it is shorter (RFC 9110 14.1.1,
+  // which S3's GetObject Range follows: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+  const readSuffix: ObjectStore['readSuffix'] = (ref) =>
+    readSlice(ref, `bytes=-${ref.maxBytes}`, ref.maxBytes, (size) => Math.max(0, size - ref.maxBytes));
+
+  const readRange: ObjectStore['readRange'] = (ref) =>
+    readSlice(ref, `bytes=${ref.start}-${ref.end}`, ref.end - ref.start + 1, () => ref.start);
+
   const copyInParts = async (args: Parameters<ObjectStore['copyObject']>[0]) => {
     const partSize = Math.max(basePartSizeBytes, Math.ceil(args.size / MAX_PARTS));
     const created = await s3.send(
@@ -279,5 +323,5 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
     }
   };
 
-  return { readPrefix, headObject, copyObject, deleteObject };
+  return { readPrefix, readSuffix, readRange, headObject, copyObject, deleteObject };
 };

@@ -1,7 +1,9 @@
 import { NotifyMode } from '../pipeline/constants.ts';
 import type { IngestPipelineConfig } from '../pipeline/ingestPipelineConfig.ts';
+import { compilePolicy, type PolicyDocument } from '../pipeline/policyDocument.ts';
 import { ConfigError } from './configError.ts';
 import { type Env, envReader } from './envReader.ts';
+import { InvalidPolicyError, parsePolicyText, policyEnvValue } from './policyFile.ts';
 import { toEnvironment } from './toEnvironment.ts';
 
 /** Environment variable names of the ingest handler (the contract in docs/architecture.md plus tunables). */
@@ -15,26 +17,46 @@ export const HANDLER_ENV = {
   fileConcurrency: 'FILE_CONCURRENCY',
   maxFileSizeBytes: 'MAX_FILE_SIZE_BYTES',
   blockedTypes: 'BLOCKED_TYPES',
+  policy: 'POLICY',
   notifyMode: 'NOTIFY_MODE',
   alertMaxKeys: 'ALERT_MAX_KEYS',
   timeSafetyMarginMs: 'TIME_SAFETY_MARGIN_MS',
   logLevel: 'LOG_LEVEL',
 } as const;
 
-/** Default blocked types: executables and installers, by the extension `file-type` reports. */
+/**
+ * Default blocked types: executables, installers and scripts that run when opened, by the extension the
+ * sniffer reports (`file-type`'s, `msi` from the CFB root CLSID, script kinds from their text) or by the
+ * key's own extension. Interpreted-language sources (py, rb, pl, js) are not in it: code exports are
+ * ordinary data in many dumps; a rule's `block` adds them where they are not.
+ */
 export const DEFAULT_BLOCKED_TYPES: readonly string[] = [
   'exe',
   'elf',
   'macho',
   'msi',
+  'msp',
   'dmg',
   'deb',
   'rpm',
   'apk',
   'dex',
   'class',
+  'jar',
   'swf',
   'cab',
+  'com',
+  'scr',
+  'lnk',
+  'bat',
+  'cmd',
+  'ps1',
+  'psm1',
+  'vbs',
+  'vbe',
+  'wsf',
+  'hta',
+  'sh',
 ];
 
 /**
@@ -45,6 +67,8 @@ export interface HandlerConfig extends IngestPipelineConfig {
   readonly metadataTable: string;
   readonly alertsTopicArn: string;
   readonly dlqUrl: string;
+  /** The policy file's document from `POLICY`, when set (docs/policy.md); the pipeline uses `policy`. */
+  readonly policyDocument?: PolicyDocument;
 }
 
 /** Defaults of the tunables. */
@@ -75,6 +99,24 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
           .split(',')
           .map((t) => t.trim().toLowerCase())
           .filter(Boolean);
+  const maxFileSizeBytes = read.integer(
+    HANDLER_ENV.maxFileSizeBytes,
+    DEFAULT_TUNABLES.maxFileSizeBytes,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const policyRaw = read.optional(HANDLER_ENV.policy);
+  let policyDocument: PolicyDocument | undefined;
+  try {
+    policyDocument = policyRaw ? parsePolicyText(policyRaw, HANDLER_ENV.policy) : undefined;
+  } catch (error) {
+    if (error instanceof InvalidPolicyError)
+      throw new ConfigError(
+        HANDLER_ENV.policy,
+        error.problems.map((p) => `${p.field} (column ${p.column}): ${p.message}`).join('; '),
+      );
+    throw error;
+  }
   return {
     metadataTable: read.required(HANDLER_ENV.metadataTable),
     quarantineBucket: read.required(HANDLER_ENV.quarantineBucket),
@@ -83,13 +125,10 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
     maxReceives: read.integer(HANDLER_ENV.maxReceives, undefined, 1, 1000),
     sniffBytes: read.integer(HANDLER_ENV.sniffBytes, DEFAULT_TUNABLES.sniffBytes, 16, 1024 * 1024),
     fileConcurrency: read.integer(HANDLER_ENV.fileConcurrency, DEFAULT_TUNABLES.fileConcurrency, 1, 256),
-    maxFileSizeBytes: read.integer(
-      HANDLER_ENV.maxFileSizeBytes,
-      DEFAULT_TUNABLES.maxFileSizeBytes,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    maxFileSizeBytes,
     blockedTypes,
+    ...(policyDocument ? { policyDocument } : {}),
+    policy: compilePolicy(policyDocument, { maxFileSizeBytes, blockedTypes }),
     notifyMode: notifyRaw as NotifyMode,
     alertMaxKeys: read.integer(HANDLER_ENV.alertMaxKeys, DEFAULT_TUNABLES.alertMaxKeys, 0, 1000),
     timeSafetyMarginMs: read.integer(
@@ -112,11 +151,20 @@ export const handlerEnvironment = (args: {
   dlqUrl: string;
   maxReceives: number;
   tunables?: Partial<
-    Omit<HandlerConfig, 'metadataTable' | 'quarantineBucket' | 'alertsTopicArn' | 'dlqUrl' | 'maxReceives'>
+    Omit<
+      HandlerConfig,
+      'metadataTable' | 'quarantineBucket' | 'alertsTopicArn' | 'dlqUrl' | 'maxReceives' | 'policy'
+    >
   >;
 }): Record<string, string> => {
   const { tunables, ...required } = args;
-  return toEnvironment(HANDLER_ENV, { ...required, ...tunables });
+  const { policyDocument, ...rest } = tunables ?? {};
+  return {
+    ...toEnvironment(HANDLER_ENV, { ...required, ...rest }),
+    // The policy travels as compact JSON in one variable: no extra API call or bundled file at cold start,
+    // and the same value in CDK and locally. policyEnvValue refuses one too big for Lambda's 4 KB.
+    ...(policyDocument !== undefined ? { [HANDLER_ENV.policy]: policyEnvValue(policyDocument) } : {}),
+  };
 };
 
 /**

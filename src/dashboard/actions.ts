@@ -20,7 +20,7 @@ export interface ActionResult {
 export interface RetryRequest {
   readonly bucket: string;
   readonly key: string;
-  /** Needed for policy reasons (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH). */
+  /** Needed for policy reasons (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH, NOT_ALLOWED, ARCHIVE_*). */
   readonly force: boolean;
 }
 

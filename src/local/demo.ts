@@ -4,6 +4,7 @@ import { FileStatus, QuarantineReason } from '../pipeline/constants.ts';
 import { filePartitionKey } from '../pipeline/recordKeys.ts';
 import type { FileRecord } from '../pipeline/types.ts';
 import type { LocalRuntime } from './localRuntime.ts';
+import { policyDemoFiles } from './policyDemo.ts';
 import { SAMPLE_EXPECTATIONS, type SampleKind, sampleFile } from './samples.ts';
 
 /** Largest file the demo uploads to show TOO_LARGE (it needs the handler's limit below this). */
@@ -15,6 +16,8 @@ export interface DemoFile {
   readonly kind: SampleKind;
   readonly sizeBytes?: number;
   readonly expected: { readonly status: FileStatus; readonly reason?: QuarantineReason };
+  /** Bytes made by the policy demo (policyDemo.ts) instead of a sample of `kind`. */
+  readonly content?: { readonly bytes: Uint8Array; readonly contentType: string };
 }
 
 /** A demo file and what became of it (no record yet: still in the queue, or being retried). */
@@ -47,6 +50,13 @@ export const demoFiles = (maxFileSizeBytes: number): DemoFile[] => {
     good('demo/empty/placeholder.dat', 'empty'),
     good('demo/photos/holiday.jpg', 'mismatch'),
   ];
+  for (const file of policyDemoFiles())
+    files.push({
+      key: file.key,
+      kind: 'empty',
+      content: { bytes: file.bytes, contentType: file.contentType },
+      expected: file.expected,
+    });
   if (maxFileSizeBytes < DEMO_MAX_TOO_LARGE_BYTES)
     files.push({
       key: 'demo/exports/huge export.csv',
@@ -77,10 +87,12 @@ const latestRecord = async (runtime: LocalRuntime, key: string): Promise<FileRec
 export const runDemo = async (runtime: LocalRuntime, { timeoutMs = 90_000 } = {}): Promise<DemoResult[]> => {
   const files = demoFiles(runtime.handlerConfig.maxFileSizeBytes);
   for (const [i, file] of files.entries()) {
-    const sample = sampleFile(file.kind, {
-      seed: i,
-      ...(file.sizeBytes ? { sizeBytes: file.sizeBytes } : {}),
-    });
+    const sample =
+      file.content ??
+      sampleFile(file.kind, {
+        seed: i,
+        ...(file.sizeBytes ? { sizeBytes: file.sizeBytes } : {}),
+      });
     await runtime.clients.s3.send(
       new PutObjectCommand({
         Bucket: runtime.resources.inputBucket,

@@ -13,6 +13,7 @@ import {
   PutBucketEncryptionCommand,
   PutBucketNotificationConfigurationCommand,
   PutPublicAccessBlockCommand,
+  type QueueConfiguration,
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import {
@@ -237,20 +238,31 @@ const ensureNotification = async (
   queueArn: string,
   onChange: (change: string) => void,
 ): Promise<void> => {
-  const wanted: NotificationConfiguration = {
-    QueueConfigurations: [{ Id: NOTIFICATION_ID, QueueArn: queueArn, Events: ['s3:ObjectCreated:*'] }],
+  const ours: QueueConfiguration = {
+    Id: NOTIFICATION_ID,
+    QueueArn: queueArn,
+    Events: ['s3:ObjectCreated:*'],
   };
-  const current = await clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+  const { $metadata: _ignored, ...current } = await clients.s3.send(
+    new GetBucketNotificationConfigurationCommand({ Bucket: bucket }),
+  );
   const queues = current.QueueConfigurations ?? [];
-  const matches =
-    queues.length === 1 &&
-    queues[0]?.QueueArn === queueArn &&
-    (queues[0]?.Events ?? []).join() === 's3:ObjectCreated:*' &&
-    !queues[0]?.Filter &&
-    (current.TopicConfigurations ?? []).length === 0 &&
-    (current.LambdaFunctionConfigurations ?? []).length === 0 &&
-    !current.EventBridgeConfiguration;
-  if (matches) return;
+  const existing = queues.find((q) => q.Id === NOTIFICATION_ID);
+  if (
+    existing?.QueueArn === queueArn &&
+    (existing.Events ?? []).join() === 's3:ObjectCreated:*' &&
+    !existing.Filter
+  )
+    return;
+  // PutBucketNotificationConfiguration replaces the bucket's whole configuration
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketNotificationConfiguration.html), so
+  // provisioning MERGES: every notification the bucket already has (other queues, topics, functions,
+  // EventBridge) is written back unchanged, and only the pipeline's own (by its Id) is added or replaced
+  // — what CDK's helper does for an imported bucket on AWS.
+  const wanted: NotificationConfiguration = {
+    ...current,
+    QueueConfigurations: [...queues.filter((q) => q.Id !== NOTIFICATION_ID), ours],
+  };
   await clients.s3.send(
     new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: wanted }),
   );

@@ -15,7 +15,7 @@ export type ManualRetrySelection =
 export interface ManualRetryOptions {
   readonly inputBucket: string;
   readonly quarantineBucket: string;
-  /** Also retry policy rejections (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH). @default false */
+  /** Also retry policy rejections (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH, NOT_ALLOWED, ARCHIVE_*). @default false */
   readonly force?: boolean;
   /** Report what would be retried, change nothing. @default false */
   readonly dryRun?: boolean;

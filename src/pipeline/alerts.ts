@@ -14,7 +14,14 @@ export const ALERT_POISON_STATUS = 'POISON';
  */
 export const REASON_SEVERITY: readonly QuarantineReason[] = [
   QuarantineReason.BLOCKED_TYPE,
+  QuarantineReason.ARCHIVE_BLOCKED_ENTRY,
+  QuarantineReason.ARCHIVE_PATH_TRAVERSAL,
+  QuarantineReason.ARCHIVE_BOMB,
+  QuarantineReason.ARCHIVE_ENCRYPTED,
   QuarantineReason.TYPE_MISMATCH,
+  QuarantineReason.NOT_ALLOWED,
+  QuarantineReason.ARCHIVE_TOO_MANY_ENTRIES,
+  QuarantineReason.ARCHIVE_UNREADABLE,
   QuarantineReason.PROCESSING_FAILED,
   QuarantineReason.TOO_LARGE,
   QuarantineReason.EMPTY_FILE,

@@ -12,6 +12,20 @@ export const QuarantineReason = {
   TOO_LARGE: 'TOO_LARGE',
   BLOCKED_TYPE: 'BLOCKED_TYPE',
   TYPE_MISMATCH: 'TYPE_MISMATCH',
+  /** The sniffed type is outside the matching rule's `allow` list. */
+  NOT_ALLOWED: 'NOT_ALLOWED',
+  /** An archive entry's name has a blocked type (`setup.exe` inside a zip). */
+  ARCHIVE_BLOCKED_ENTRY: 'ARCHIVE_BLOCKED_ENTRY',
+  /** An archive entry is encrypted (general-purpose flag bit 0): its content cannot be judged. */
+  ARCHIVE_ENCRYPTED: 'ARCHIVE_ENCRYPTED',
+  /** An entry (or the archive) expands absurdly: a zip bomb. */
+  ARCHIVE_BOMB: 'ARCHIVE_BOMB',
+  /** More entries than the rule's `archives.maxEntries`. */
+  ARCHIVE_TOO_MANY_ENTRIES: 'ARCHIVE_TOO_MANY_ENTRIES',
+  /** An entry name climbs out of the extraction folder (`../`) or is absolute. */
+  ARCHIVE_PATH_TRAVERSAL: 'ARCHIVE_PATH_TRAVERSAL',
+  /** The central directory cannot be found or read within the bounded reads. */
+  ARCHIVE_UNREADABLE: 'ARCHIVE_UNREADABLE',
   PROCESSING_FAILED: 'PROCESSING_FAILED',
 } as const;
 export type QuarantineReason = (typeof QuarantineReason)[keyof typeof QuarantineReason];
@@ -22,7 +36,21 @@ export const POLICY_REASONS: readonly QuarantineReason[] = [
   QuarantineReason.TOO_LARGE,
   QuarantineReason.BLOCKED_TYPE,
   QuarantineReason.TYPE_MISMATCH,
+  QuarantineReason.NOT_ALLOWED,
+  QuarantineReason.ARCHIVE_BLOCKED_ENTRY,
+  QuarantineReason.ARCHIVE_ENCRYPTED,
+  QuarantineReason.ARCHIVE_BOMB,
+  QuarantineReason.ARCHIVE_TOO_MANY_ENTRIES,
+  QuarantineReason.ARCHIVE_PATH_TRAVERSAL,
+  QuarantineReason.ARCHIVE_UNREADABLE,
 ];
+
+/** Why a PROCESSED file was left alone by the policy (`ignored` attribute): no quarantine, no alert. */
+export const IgnoredAs = {
+  FOLDER_MARKER: 'FOLDER_MARKER',
+  EMPTY_OBJECT: 'EMPTY_OBJECT',
+} as const;
+export type IgnoredAs = (typeof IgnoredAs)[keyof typeof IgnoredAs];
 
 /** Operation steps recorded in a file's history besides its uploads. */
 export const HistoryStep = {

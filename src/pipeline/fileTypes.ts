@@ -32,8 +32,11 @@ const text = (mime: string, ext: string, sniffed: readonly string[] = []): Claim
 /** Text formats `file-type` recognises by their first bytes; any text extension may hold them. */
 const TEXT_FORMATS_FILE_TYPE_KNOWS = ['xml', 'ics', 'vcf', 'vtt'] as const;
 
-/** Everything `file-type` reports for ZIP containers: a `.zip` may be any of them. */
-const ZIP_FAMILY = [
+/**
+ * Everything `file-type` reports for ZIP containers: a `.zip` may be any of them, and each is an archive
+ * whose central directory the policy inspects.
+ */
+export const ZIP_FAMILY = [
   'zip',
   'docx',
   'docm',
@@ -110,7 +113,8 @@ export const EXTENSION_TYPES: Readonly<Record<string, ClaimedType>> = {
   rtf: claim(['rtf']),
   ps: claim(['ps', 'eps']),
   eps: claim(['eps', 'ps']),
-  doc: claim(['cfb']),
+  // A compound file is `doc` or `msi` when its root CLSID is known and within the bytes read (cfbClass.ts).
+  doc: claim(['cfb', 'doc']),
   xls: claim(['cfb']),
   ppt: claim(['cfb']),
   msg: claim(['cfb']),
@@ -182,7 +186,8 @@ export const EXTENSION_TYPES: Readonly<Record<string, ClaimedType>> = {
   dll: claim(['exe']),
   scr: claim(['exe']),
   sys: claim(['exe']),
-  msi: claim(['cfb']),
+  msi: claim(['cfb', 'msi']),
+  msp: claim(['cfb']),
   elf: claim(['elf']),
   so: claim(['elf']),
   dylib: claim(['macho']),
@@ -218,6 +223,17 @@ export const EXTENSION_TYPES: Readonly<Record<string, ClaimedType>> = {
   vcf: text('text/vcard', 'vcf'),
   vtt: text('text/vtt', 'vtt'),
   sql: text('application/sql', 'sql'),
+  // scripts: text; their content may also be recognised as a script kind (scriptKind.ts)
+  sh: text('text/x-shellscript', 'sh'),
+  bash: text('text/x-shellscript', 'sh'),
+  py: text('text/x-python', 'py'),
+  js: text('text/javascript', 'js'),
+  bat: text('application/x-bat', 'bat'),
+  cmd: text('application/x-bat', 'bat'),
+  ps1: text('application/x-powershell', 'ps1'),
+  psm1: text('application/x-powershell', 'ps1'),
+  vbs: text('text/vbscript', 'vbs'),
+  hta: text('application/hta', 'hta'),
 };
 
 /** Plain text with no extension the table knows. */

@@ -1,4 +1,5 @@
 import type { NotifyMode } from './constants.ts';
+import type { Policy } from './policyDocument.ts';
 
 /**
  * The settings the batch pipeline uses. The pipeline declares them here and `src/config` satisfies them
@@ -15,8 +16,13 @@ export interface IngestPipelineConfig {
   readonly fileConcurrency: number;
   /** Larger files are quarantined TOO_LARGE. @default 5 GiB */
   readonly maxFileSizeBytes: number;
-  /** Sniffed extensions quarantined as BLOCKED_TYPE. */
+  /** Sniffed extensions quarantined as BLOCKED_TYPE (the default rule's `block` unless the policy sets one). */
   readonly blockedTypes: readonly string[];
+  /**
+   * The compiled policy: the policy file's rules, then its default rule, whose unset fields come from
+   * MAX_FILE_SIZE_BYTES and BLOCKED_TYPES (so settings from before policy files keep working).
+   */
+  readonly policy: Policy;
   /** @default failures */
   readonly notifyMode: NotifyMode;
   /** Keys listed in one alert at most. @default 20 */

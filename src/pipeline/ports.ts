@@ -24,6 +24,13 @@ export interface ObjectPrefix extends ObjectHead {
   readonly bytes: Uint8Array;
 }
 
+/** Bytes from inside an object, and the object's total size. */
+export interface ObjectSlice {
+  readonly bytes: Uint8Array;
+  /** Total size of the object in bytes. */
+  readonly size: number;
+}
+
 /**
  * Object storage (S3). Implementations throw {@link ObjectGoneError} when the object (or the version
  * the caller pinned with `ifMatch`) no longer exists, and {@link TransientError} / {@link PermanentError}
@@ -37,6 +44,15 @@ export interface ObjectStore {
   readPrefix(
     ref: ObjectRef & { readonly maxBytes: number; readonly ifMatch?: string },
   ): Promise<ObjectPrefix>;
+  /**
+   * Read the LAST `maxBytes` of the object (`Range: bytes=-N`) in ONE request: the whole object when it
+   * is shorter. Returns the bytes and the object's total size.
+   */
+  readSuffix(ref: ObjectRef & { readonly maxBytes: number; readonly ifMatch?: string }): Promise<ObjectSlice>;
+  /** Read bytes `start` to `end` (inclusive) of the object in ONE request. */
+  readRange(
+    ref: ObjectRef & { readonly start: number; readonly end: number; readonly ifMatch?: string },
+  ): Promise<ObjectSlice>;
   /** The object's head without its bytes. */
   headObject(ref: ObjectRef & { readonly ifMatch?: string }): Promise<ObjectHead>;
   /**
@@ -122,6 +138,11 @@ export type MetricUnit = (typeof MetricUnit)[keyof typeof MetricUnit];
 export const IngestMetric = {
   FilesProcessed: 'FilesProcessed',
   FilesQuarantined: 'FilesQuarantined',
+  /**
+   * Files quarantined for any reason (no reason dimension): alarms sum at most 10 metrics, fewer than
+   * there are reasons, so they read this one series.
+   */
+  FilesQuarantinedTotal: 'FilesQuarantinedTotal',
   FilesGone: 'FilesGone',
   FilesFailed: 'FilesFailed',
   BytesSniffed: 'BytesSniffed',

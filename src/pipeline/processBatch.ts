@@ -301,6 +301,7 @@ const emitMetrics = (
   const byStatus = (status: FileStatus) => written.filter((r) => r.status === status).length;
   metrics.add(IngestMetric.FilesProcessed, MetricUnit.Count, byStatus(FileStatus.PROCESSED));
   metrics.add(IngestMetric.FilesGone, MetricUnit.Count, byStatus(FileStatus.GONE));
+  metrics.add(IngestMetric.FilesQuarantinedTotal, MetricUnit.Count, byStatus(FileStatus.QUARANTINED));
   metrics.add(IngestMetric.FilesFailed, MetricUnit.Count, figures.filesFailed);
   metrics.add(IngestMetric.BytesSniffed, MetricUnit.Bytes, figures.bytesRead);
   metrics.add(IngestMetric.BatchItemFailures, MetricUnit.Count, figures.failures);

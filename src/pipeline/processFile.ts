@@ -1,7 +1,8 @@
+import { applyPolicy, type PolicyOutcome } from './applyPolicy.ts';
 import { classifyError, describeError } from './classifyError.ts';
 import { FileStatus, OBJECT_METADATA, QuarantineReason } from './constants.ts';
 import { ObjectGoneError, PermanentError } from './errors.ts';
-import { evaluatePolicy, type PolicyConfig } from './policy.ts';
+import type { PolicyConfig } from './policy.ts';
 import type { Clock, LoggerPort, ObjectHead, ObjectPrefix, ObjectStore } from './ports.ts';
 import {
   type QuarantineLocation,
@@ -85,6 +86,7 @@ export const processFile = async (
     error?: string;
     location?: QuarantineLocation;
     processedAtMs?: number;
+    policy?: PolicyOutcome['attributes'];
   }): FileRecord => {
     const finishedAt = clock.now();
     const processedAt = new Date(args.processedAtMs ?? finishedAt).toISOString();
@@ -123,6 +125,7 @@ export const processFile = async (
       ...(args.sniffMs !== undefined ? { sniffMs: args.sniffMs } : {}),
       ...(args.location ?? {}),
       ...(args.error ? { error: args.error } : {}),
+      ...args.policy,
       attempt: h ? attemptOf(h.metadata) : 0,
       messageId: message.messageId,
     };
@@ -214,13 +217,19 @@ export const processFile = async (
       const sniffStart = clock.now();
       const sniffed = await sniff(prefix.bytes, event.key);
       const sniffMs = clock.now() - sniffStart;
-      const verdict = evaluatePolicy({ key: event.key, size: prefix.size, sniffed }, config);
+      const judged = await applyPolicy(
+        { ref, size: prefix.size, prefix: prefix.bytes, sniffed },
+        config,
+        objectStore,
+      );
+      bytesRead += judged.bytesRead;
+      const { verdict, attributes: policy } = judged;
       if (verdict.accepted) {
         logger.debug('file accepted', { ...log, mime: sniffed.mime, size: prefix.size });
         return {
           kind: 'record',
           bytesRead,
-          record: build({ status: FileStatus.PROCESSED, head: prefix, sniffed, sniffMs }),
+          record: build({ status: FileStatus.PROCESSED, head: prefix, sniffed, sniffMs, policy }),
         };
       }
       const moved = await quarantine(verdict.reason, prefix, verdict.detail);
@@ -236,6 +245,7 @@ export const processFile = async (
           reason: verdict.reason,
           error: verdict.detail,
           ...moved,
+          policy,
         }),
       };
     } catch (error) {

@@ -1,5 +1,7 @@
 import { fileTypeFromBuffer } from 'file-type';
+import { cfbClass } from './cfbClass.ts';
 import { textTypeFor } from './fileTypes.ts';
+import { scriptKindOf } from './scriptKind.ts';
 
 /** What the first bytes of a file say it is. */
 export interface SniffResult {
@@ -45,16 +47,25 @@ export const looksLikeText = (bytes: Uint8Array): boolean => {
 };
 
 /**
- * Sniff the type of a file from its first bytes with `file-type`; for bytes it does not know, tell text
- * (recorded as the text type the key's extension names — csv, json… — else text/plain) from binary.
+ * Sniff the type of a file from its first bytes with `file-type`; a compound file (`cfb`) is refined by
+ * its root CLSID (msi, doc); for bytes it does not know, tell text from binary, and text that is a
+ * script (shebang, batch, PowerShell, VBScript, HTA: scriptKind.ts) from other text (recorded as the text
+ * type the key's extension names — csv, json… — else text/plain).
  */
 export const sniff = async (bytes: Uint8Array, key: string): Promise<SniffResult> => {
   if (bytes.length === 0) return {};
   const detected = await fileTypeFromBuffer(bytes);
-  if (detected) return { mime: detected.mime, ext: detected.ext };
+  // A compound file is an MSI, a Word document… by its root CLSID (when it lies within the bytes read).
+  if (detected?.ext === 'cfb') return cfbClass(bytes) ?? { mime: detected.mime, ext: detected.ext };
+  // An HTA may open with an XML declaration, which file-type reports as xml.
+  if (detected && detected.ext !== 'xml') return { mime: detected.mime, ext: detected.ext };
   if (looksLikeText(bytes)) {
+    const script = scriptKindOf(new TextDecoder('utf-8').decode(bytes));
+    if (script) return { mime: script.mime, ext: script.ext, contentClass: 'text' };
+    if (detected) return { mime: detected.mime, ext: detected.ext };
     const type = textTypeFor(key);
     return { mime: type.mime, ext: type.ext, contentClass: 'text' };
   }
+  if (detected) return { mime: detected.mime, ext: detected.ext };
   return { contentClass: 'binary' };
 };

@@ -1,4 +1,4 @@
-import type { FileStatus, HistoryStep, QuarantineReason } from './constants.ts';
+import type { FileStatus, HistoryStep, IgnoredAs, QuarantineReason } from './constants.ts';
 
 /**
  * One item of the metadata table for one upload (object version). Attribute names from `bucket` to
@@ -45,6 +45,12 @@ export interface FileRecord {
   quarantineKey?: string;
   /** The last error, for PROCESSING_FAILED and policy details (e.g. "extension .jpg, content pdf"). */
   error?: string;
+  /** Name of the policy rule that judged the file (`default` when no rule matched). */
+  policyRule?: string;
+  /** Set on a PROCESSED record the policy left alone (a folder marker, an empty object): not checked further. */
+  ignored?: IgnoredAs;
+  /** Number of entries in a zip-family archive whose central directory was read. */
+  archiveEntries?: number;
   /** Retry attempt carried in object metadata (0 for an original upload). */
   attempt: number;
   messageId: string;

@@ -88,7 +88,15 @@ describe('silent-scalper up', () => {
     // Assess: every demo file (good and each kind of bad) ended as expected
     expect(Number(uploaded)).toBeGreaterThanOrEqual(13);
     expect(expected).toBe(uploaded);
-    for (const outcome of ['PROCESSED', 'EMPTY_FILE', 'TOO_LARGE', 'BLOCKED_TYPE', 'TYPE_MISMATCH'])
+    for (const outcome of [
+      'PROCESSED',
+      'EMPTY_FILE',
+      'TOO_LARGE',
+      'BLOCKED_TYPE',
+      'TYPE_MISMATCH',
+      'NOT_ALLOWED',
+      'ARCHIVE_BLOCKED_ENTRY',
+    ])
       expect(up.stdout).toContain(outcome);
     expect(report.counts.total).toBe(Number(uploaded));
     expect(report.queue).toMatchObject({ visible: 0, inFlight: 0, deadLetter: 0 });

@@ -160,8 +160,13 @@ export class FakeS3 {
         const object = this.object(bucket, key, input.IfMatch);
         let start = 0;
         let end = object.size - 1;
-        const range = typeof input.Range === 'string' ? input.Range.match(/^bytes=(\d+)-(\d*)$/) : null;
-        if (range) {
+        const range = typeof input.Range === 'string' ? input.Range.match(/^bytes=(\d*)-(\d*)$/) : null;
+        if (range && range[1] === '') {
+          // Suffix range: the last N bytes, or the whole object when it is shorter.
+          if (object.size === 0)
+            throw sdkError('InvalidRange', 416, 'The requested range is not satisfiable');
+          start = Math.max(0, object.size - Number(range[2]));
+        } else if (range) {
           start = Number(range[1]);
           if (start >= object.size)
             throw sdkError('InvalidRange', 416, 'The requested range is not satisfiable');

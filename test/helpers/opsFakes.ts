@@ -185,6 +185,14 @@ export class FakeObjectStore implements ObjectStore {
     throw new Error('not used by ops');
   }
 
+  async readSuffix(): Promise<never> {
+    throw new Error('not used by ops');
+  }
+
+  async readRange(): Promise<never> {
+    throw new Error('not used by ops');
+  }
+
   async headObject(ref: { bucket: string; key: string; ifMatch?: string }): Promise<ObjectHead> {
     this.calls.push(`head ${ref.bucket}/${ref.key}`);
     const o = this.get(ref.bucket, ref.key);

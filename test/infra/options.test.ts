@@ -110,7 +110,7 @@ describe('deployment parameters from context', () => {
 
   it('use the given admin role for the quarantine instead of creating one', () => {
     expect(Object.keys(s.template.findResources('AWS::IAM::Role'))).not.toContain('QuarantineAdminRole');
-    expect(s.stack.node.tryFindChild('QuarantineAdminRole')).toBeUndefined();
+    expect(s.stack.pipeline.node.tryFindChild('QuarantineAdminRole')).toBeUndefined();
     const policy = Object.values(
       s.template.findResources('AWS::S3::BucketPolicy', {
         Properties: { Bucket: { Ref: id(s.stack.quarantineBucket.bucket) } },

@@ -1,11 +1,13 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
+  CreateBucketCommand,
   GetBucketEncryptionCommand,
   GetBucketNotificationConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
 import { RESOURCE_NAMES, resolvePipelineSettings, TABLE_SCHEMA } from '../../src/config/settings.ts';
@@ -147,5 +149,60 @@ describe('provisionLocal', () => {
     // Assess
     expect(changes).toEqual(['updated queue silent-scalper-ingest: VisibilityTimeout']);
     expect((await queueAttributes(clients, r.queueUrl)).VisibilityTimeout).toBe('18');
+  });
+
+  it("merges its notification into an existing bucket's configuration: the bucket's own notification survives", async () => {
+    // Prepare: a bucket that already notifies another team's queue about its reports (names of its own,
+    // so the other tests' pipeline on this server is untouched).
+    const clients = createAwsClients({ endpoint: moto().endpoint }, false);
+    const names = {
+      ...RESOURCE_NAMES,
+      inputBucket: 'adopted-dumps',
+      ingestQueue: 'adopted-ingest',
+      deadLetterQueue: 'adopted-ingest-dlq',
+    };
+    await clients.s3.send(new CreateBucketCommand({ Bucket: names.inputBucket }));
+    const other = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'reports-team' }));
+    const otherArn = (
+      await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: other.QueueUrl, AttributeNames: ['QueueArn'] }),
+      )
+    ).Attributes?.QueueArn;
+    const theirs = {
+      Id: 'reports-team',
+      QueueArn: otherArn,
+      Events: ['s3:ObjectCreated:Put' as const],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix' as const, Value: 'reports/' }] } },
+    };
+    await clients.s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: names.inputBucket,
+        NotificationConfiguration: { QueueConfigurations: [theirs] },
+      }),
+    );
+
+    // Act: provision twice (the second run must not drop or duplicate anything either)
+    const r = await provisionLocal({ clients, names, settings: resolvePipelineSettings({}) });
+    await provisionLocal({ clients, names, settings: resolvePipelineSettings({}) });
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: names.inputBucket, Key: 'reports/q3.csv', Body: 'a,b' }),
+    );
+
+    // Assess: both notifications are configured, and the upload reached both queues.
+    const { QueueConfigurations = [] } = await clients.s3.send(
+      new GetBucketNotificationConfigurationCommand({ Bucket: names.inputBucket }),
+    );
+    expect(QueueConfigurations.map((q) => q.QueueArn).sort()).toEqual([r.queueArn, otherArn].sort());
+    expect(QueueConfigurations.find((q) => q.Id === 'reports-team')).toMatchObject({
+      QueueArn: otherArn,
+      Filter: theirs.Filter,
+    });
+    for (const url of [r.queueUrl, other.QueueUrl]) {
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+      );
+      // moto sends the key percent-encoded (reports%2Fq3.csv), as DESIGN.md notes.
+      expect(Messages.map((m) => m.Body).join()).toContain('q3.csv');
+    }
   });
 });

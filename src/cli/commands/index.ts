@@ -7,6 +7,7 @@ import { showCommand } from './show.ts';
 import { statusCommand } from './status.ts';
 import { upCommand } from './up.ts';
 import { uploadCommand } from './upload.ts';
+import { verifyCommand } from './verify.ts';
 
 /** Each command lives in its own file and adds itself here. */
 export const registerCommands = (program: Command): void => {
@@ -18,4 +19,5 @@ export const registerCommands = (program: Command): void => {
   program.addCommand(dashboardCommand());
   program.addCommand(replayDlqCommand());
   program.addCommand(retryCommand());
+  program.addCommand(verifyCommand());
 };

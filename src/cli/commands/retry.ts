@@ -88,7 +88,7 @@ export const retryCommand = (): Command =>
   new Command('retry')
     .summary('retry quarantined files (by key, by reason, or all)')
     .description(
-      'Copy quarantined files back to the input bucket, which sends them through the pipeline again, and record a RETRIED step in their history. Policy rejections (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH) need --force. With --auto, run one automatic pass instead: only PROCESSING_FAILED files whose backoff has passed, RETRY_EXHAUSTED after --max-retries.',
+      'Copy quarantined files back to the input bucket, which sends them through the pipeline again, and record a RETRIED step in their history. Policy rejections (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH, NOT_ALLOWED, ARCHIVE_*) need --force. With --auto, run one automatic pass instead: only PROCESSING_FAILED files whose backoff has passed, RETRY_EXHAUSTED after --max-retries.',
     )
     .argument('[keys...]', 'object keys as uploaded (not URL-encoded)')
     .option('--reason <reason>', 'every file quarantined with this reason', parseReason)

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { InvalidPolicyError, readPolicyFile } from '../../config/policyFile.ts';
 import { resolvePipelineSettings } from '../../config/settings.ts';
 import {
   DEFAULT_DASHBOARD_PORT,
@@ -9,6 +10,7 @@ import { type DemoResult, runDemo } from '../../local/demo.ts';
 import { startLocalRetryTimer } from '../../local/localRetry.ts';
 import { type LocalRuntime, type LocalTunables, startLocalRuntime } from '../../local/localRuntime.ts';
 import { DEFAULT_MOTO_PORT, MotoStartError } from '../../local/moto/motoServer.ts';
+import { DEMO_POLICY_PATH } from '../../local/policyDemo.ts';
 import { CliError } from '../errors.ts';
 import { integerIn } from '../options.ts';
 import { renderFields, renderTable } from '../output.ts';
@@ -21,6 +23,7 @@ interface UpOptions {
   runner: boolean;
   functionTimeout: number;
   maxFileSize?: number;
+  policy?: string;
   dashboard: boolean;
   dashboardPort: number;
   allowOrigin?: string[];
@@ -153,14 +156,30 @@ export const upCommand = (): Command =>
       `files above this are quarantined TOO_LARGE (default: the handler's; with --demo ${DEMO_MAX_FILE_SIZE_BYTES})`,
       integerIn(1, Number.MAX_SAFE_INTEGER),
     )
+    .option(
+      '--policy <file>',
+      'policy file (docs/policy.md): rules by key prefix, allowed and blocked types, archive limits (with --demo: policies/demo.json)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  silent-scalper up --demo\n  silent-scalper up --port 4567 --json-logs\n' +
+      '\nExamples:\n  silent-scalper up --demo\n  silent-scalper up --policy policies/example.json\n  silent-scalper up --port 4567 --json-logs\n' +
         '  silent-scalper up --function-timeout 5    # retries come back after 30 s instead of 6 min',
     )
     .action(async (options: UpOptions) => {
       const maxFileSizeBytes = options.maxFileSize ?? (options.demo ? DEMO_MAX_FILE_SIZE_BYTES : undefined);
-      const tunables: LocalTunables = maxFileSizeBytes ? { maxFileSizeBytes } : {};
+      // The policy file is validated here, before anything starts: a mistake names its line and field.
+      const policyPath = options.policy ?? (options.demo ? DEMO_POLICY_PATH : undefined);
+      let policyDocument: LocalTunables['policyDocument'];
+      try {
+        policyDocument = policyPath ? readPolicyFile(policyPath) : undefined;
+      } catch (error) {
+        if (error instanceof InvalidPolicyError) throw new CliError(error.message);
+        throw new CliError(`cannot read the policy file: ${(error as Error).message}`);
+      }
+      const tunables: LocalTunables = {
+        ...(maxFileSizeBytes ? { maxFileSizeBytes } : {}),
+        ...(policyDocument ? { policyDocument } : {}),
+      };
       // Listen before starting: a Ctrl-C during start-up then stops what has started instead of killing
       // the process outright.
       const signal = untilSignal();

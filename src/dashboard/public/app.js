@@ -33,7 +33,19 @@ const keyButton = (key) => {
 
 /** Rows of the quarantine list (the file table filtered by QUARANTINED shows every one). */
 const QUARANTINE_ROWS = 20;
-const POLICY_REASONS = new Set(['EMPTY_FILE', 'TOO_LARGE', 'BLOCKED_TYPE', 'TYPE_MISMATCH']);
+const POLICY_REASONS = new Set([
+  'EMPTY_FILE',
+  'TOO_LARGE',
+  'BLOCKED_TYPE',
+  'TYPE_MISMATCH',
+  'NOT_ALLOWED',
+  'ARCHIVE_BLOCKED_ENTRY',
+  'ARCHIVE_ENCRYPTED',
+  'ARCHIVE_BOMB',
+  'ARCHIVE_TOO_MANY_ENTRIES',
+  'ARCHIVE_PATH_TRAVERSAL',
+  'ARCHIVE_UNREADABLE',
+]);
 const numberFormat = new Intl.NumberFormat();
 const fmtCount = (n) => (n === undefined || n === null ? '–' : numberFormat.format(n));
 const fmtMs = (ms) => {
