@@ -1,5 +1,8 @@
 import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { FileStatus, QuarantineReason } from '../pipeline/constants.ts';
+import { sampleBytes } from './sampleBytes.ts';
+
+const { ascii, concat, u16le, u32le, u32be } = sampleBytes;
 
 /**
  * Sample files generated from scratch (no fixtures on disk), used by `up --demo`, the tests and the load
@@ -82,22 +85,6 @@ export const SAMPLE_EXPECTATIONS: Readonly<
     mime: 'application/pdf',
   },
 };
-
-const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
-
-const u16le = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff);
-const u32le = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff);
-const u32be = (n: number) => Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 
 const pngChunk = (type: string, data: Uint8Array): Uint8Array => {
   const typed = concat(ascii(type), data);
