@@ -145,6 +145,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
             region: clients.region,
             settings,
             logger,
+            ...(faults
+              ? { crashAfterMs: () => faults.drawCrash(settings.functionTimeoutSeconds * 1000) }
+              : {}),
             handler: buildIngestHandler(handlerConfig, {
               clients: pipelineClients,
               logger: options.jsonLogs ? createPowertoolsLogger() : handlerLogFor(logger),

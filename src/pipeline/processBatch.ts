@@ -178,6 +178,25 @@ export const runWithinDeadline = async (
   }
 };
 
+/** Thrown when a call outlives the time the invocation can give it. */
+class OutOfTimeError extends TransientError {}
+
+/**
+ * Wait for `work` at most `ms`: past that, the invocation must answer before Lambda's timeout (which
+ * would return the whole batch), so the call is treated as failed; if it lands later, the redelivery
+ * finds its result (a written record is recognised as final).
+ */
+const withinMs = <T>(work: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new OutOfTimeError(`${what}: no answer within ${ms} ms`)),
+      Math.max(0, ms),
+    );
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+};
+
 /** Step 3 — tally: records to write, files to retry (their messages fail), lines for the alert. */
 export const tallyOutcomes = (
   tasks: readonly FileTask[],
@@ -242,9 +261,20 @@ export const writeBatchRecords = async (
   deps: IngestPipelineDeps,
 ): Promise<{ written: FileRecord[]; requests: number }> => {
   const writeFloorMs = Math.min(1000, marginMs);
-  const write = await writeItems(tally.records, deps, {
-    canWait: (ms) => budget.remainingMs() - ms > writeFloorMs,
-  });
+  // Each BatchWriteItem call may use the time left but a quarter of the margin (kept for the alert and
+  // the response).
+  const store: MetadataStore = {
+    ...deps.metadataStore,
+    batchPut: (items) =>
+      withinMs(deps.metadataStore.batchPut(items), budget.remainingMs() - marginMs / 4, 'BatchWriteItem'),
+  };
+  const write = await writeItems(
+    tally.records,
+    { ...deps, metadataStore: store },
+    {
+      canWait: (ms) => budget.remainingMs() - ms > writeFloorMs,
+    },
+  );
   const unwritten = new Set(write.unwritten.map(itemIdentity));
   const messagesOfItem = new Map<string, Set<string>>();
   const lastRecordOfItem = new Map<string, FileRecord>();
@@ -293,11 +323,13 @@ export const publishBatchAlert = async (
   poisonMessages: number,
   config: IngestPipelineConfig,
   deps: IngestPipelineDeps,
+  budget: TimeBudget,
+  marginMs: number,
 ): Promise<boolean> => {
   const alert = buildAlert({ files, poisonMessages }, config.notifyMode, config.alertMaxKeys);
   if (!alert) return false;
   try {
-    await deps.alerts.publish(alert);
+    await withinMs(deps.alerts.publish(alert), budget.remainingMs() - marginMs / 4, 'SNS Publish');
     return true;
   } catch (error) {
     deps.metrics.add(IngestMetric.AlertPublishFailures, MetricUnit.Count, 1);
@@ -337,14 +369,27 @@ export const processBatch = async (
   // function timeout (local runs, tests) still leaves most of its time for work instead of none.
   const marginMs = Math.min(config.timeSafetyMarginMs, Math.floor(budget.remainingMs() / 4));
   const { tasks, poison } = parseBatch(messages, logger);
+  const dlqDeps: IngestPipelineDeps = {
+    ...deps,
+    deadLetters: {
+      send: (m) => withinMs(deps.deadLetters.send(m), budget.remainingMs() - marginMs / 2, 'DLQ SendMessage'),
+    },
+  };
   const [outcomes, deadLetterResults] = await Promise.all([
     runWithinDeadline(tasks, budget, marginMs, config, deps),
-    Promise.all(poison.map((p) => sendToDeadLetterQueue(p.message, p.error, deps))),
+    Promise.all(poison.map((p) => sendToDeadLetterQueue(p.message, p.error, dlqDeps))),
   ]);
   const tally = tallyOutcomes(tasks, outcomes, budget, logger);
   for (const sent of deadLetterResults) if (!sent.ok) tally.failed.add(sent.messageId);
   const write = await writeBatchRecords(tally, budget, marginMs, deps);
-  const alertPublished = await publishBatchAlert(tally.alertFiles, poison.length, config, deps);
+  const alertPublished = await publishBatchAlert(
+    tally.alertFiles,
+    poison.length,
+    config,
+    deps,
+    budget,
+    marginMs,
+  );
   const response = respond(messages, tally.failed, logger);
   emitMetrics(deps.metrics, write.written, {
     filesFailed: tally.filesFailed,

@@ -17,16 +17,23 @@ const FAULT_RATE = 0.3;
 /** Wait until the ingest queue has held nothing (visible, in flight or delayed) for `quietMs`. */
 const drained = async (pipeline: LocalPipeline, timeoutMs: number, quietMs = 1500): Promise<void> => {
   let emptySince: number | undefined;
-  await waitFor(
+  let last = { visible: 0, inFlight: 0, delayed: 0 };
+  const waiting = waitFor(
     'the ingest queue to drain',
     async () => {
       const c = await queueCounts(pipeline.clients, pipeline.resources.queueUrl);
+      last = c;
       if (c.visible + c.inFlight + c.delayed > 0) emptySince = undefined;
       else emptySince ??= Date.now();
       return emptySince !== undefined && Date.now() - emptySince >= quietMs;
     },
     { timeoutMs, intervalMs: 500 },
   );
+  await waiting.catch((error: Error) => {
+    throw new Error(
+      `${error.message} (queue ${JSON.stringify(last)}, runner ${JSON.stringify(pipeline.runner.counters())})`,
+    );
+  });
 };
 
 describe('zero loss under AWS faults (moto + runner + real handler, faults in the pipeline only)', () => {
@@ -35,14 +42,14 @@ describe('zero loss under AWS faults (moto + runner + real handler, faults in th
     await pipeline?.runner.stop();
   });
 
-  it(`ends every one of ${FILE_COUNT} files right after a ${FAULT_RATE * 100} % fault rate and a 2 s function timeout`, async () => {
+  it(`ends every one of ${FILE_COUNT} files right after a ${FAULT_RATE * 100} % fault rate and a 3 s function timeout`, async () => {
     // Prepare: a mixed dump (accepted and policy-rejected kinds), a short timeout, faults of every kind
     const files = Array.from({ length: FILE_COUNT }, (_, i) => {
       const kind = SAMPLE_KINDS[i % SAMPLE_KINDS.length] ?? 'csv';
       const sample = sampleFile(kind, { seed: i });
       return { key: `faults/${String(i).padStart(4, '0')}-${kind}.${sample.ext}`, sample };
     });
-    const settings = resolvePipelineSettings({ functionTimeoutSeconds: 2 });
+    const settings = resolvePipelineSettings({ functionTimeoutSeconds: 3 });
     pipeline = await startLocalPipeline({
       endpoint: moto().endpoint,
       settings,
@@ -71,6 +78,7 @@ describe('zero loss under AWS faults (moto + runner + real handler, faults in th
       ),
     );
     await drained(pipeline, 150_000);
+    const faultsOnMs = performance.now() - started;
     faults.setEnabled(false);
     const injected = faults.counters();
     await drained(pipeline, 60_000);
@@ -91,7 +99,7 @@ describe('zero loss under AWS faults (moto + runner + real handler, faults in th
     );
     console.info(
       `faults e2e: ${FILE_COUNT} files at ${FAULT_RATE}: injected ${JSON.stringify(injected)}; ` +
-        `replayed ${replayed}; drained in ${(drainedMs / 1000).toFixed(1)} s; runner ${JSON.stringify(runner.counters())}; ` +
+        `faults on for ${(faultsOnMs / 1000).toFixed(1)} s; replayed ${replayed}; drained in ${(drainedMs / 1000).toFixed(1)} s; runner ${JSON.stringify(runner.counters())}; ` +
         `check ${JSON.stringify({ ...result, problems: result.problems.slice(0, 10) })}`,
     );
 

@@ -91,6 +91,9 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     // E2E_VERBOSE=1 shows the runner's log while debugging a test.
     logger: process.env.E2E_VERBOSE ? createRunnerLogger() : silentRunnerLogger,
     onBatch: (b) => batches.push(b),
+    ...(faults
+      ? { crashAfterMs: () => faults.drawCrash(options.settings.functionTimeoutSeconds * 1000) }
+      : {}),
   });
   return { clients, resources, config, runner, batches, ...(faults ? { faults } : {}) };
 };

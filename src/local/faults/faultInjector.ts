@@ -31,6 +31,8 @@ export const FaultKind = {
   copyErrorBody: 'copyErrorBody',
   /** SNS Publish answers 5xx. */
   snsServerError: 'snsServerError',
+  /** The invocation's process dies mid-batch (drawn by the runner once per invocation). */
+  invocationCrash: 'invocationCrash',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 
@@ -54,6 +56,12 @@ const OPERATION_KINDS: Readonly<Record<string, FaultKind>> = {
   PublishCommand: FaultKind.snsServerError,
 };
 
+/**
+ * An invocation makes a dozen or more requests, so a crash gets a tenth of the share `rate` gives a kind
+ * (0.3 → 3 % of invocations crash), unless `rates.invocationCrash` says otherwise.
+ */
+const CRASH_SHARE = 0.1;
+
 /** What to inject. */
 export interface FaultPlan {
   /** Share of faulted operations, 0–1, split evenly between the kinds that apply. @default 0 */
@@ -75,6 +83,8 @@ export interface FaultCounters {
 export interface FaultInjector {
   /** The fault (if any) for one operation; counts it. */
   draw(commandName: string): FaultKind | undefined;
+  /** For one invocation of `timeoutMs`: ms after which it crashes, or undefined; counts it. */
+  drawCrash(timeoutMs: number): number | undefined;
   /** Turn injection on or off at run time (counters are kept). */
   setEnabled(enabled: boolean): void;
   readonly enabled: boolean;
@@ -141,6 +151,14 @@ export const createFaultInjector = (
         }
       }
       return undefined;
+    },
+    drawCrash(timeoutMs) {
+      if (!enabled) return undefined;
+      const rate = plan.rates?.invocationCrash ?? (plan.rate ?? 0) * CRASH_SHARE;
+      if (random() >= rate) return undefined;
+      counters.injected += 1;
+      byKind.invocationCrash += 1;
+      return Math.floor(random() * timeoutMs);
     },
     setEnabled(value) {
       enabled = value;

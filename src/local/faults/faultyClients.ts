@@ -1,12 +1,8 @@
 import { type AwsClients, createAwsClients } from '../../adapters/awsClients.ts';
 import { type FaultInjector, FaultKind } from './faultInjector.ts';
 
-/** Context key carrying the fault drawn for one operation down to the HTTP-level step. */
-const DRAWN = Symbol('silentScalperFault');
-
 interface MiddlewareContext {
   commandName?: string;
-  [DRAWN]?: FaultKind;
 }
 interface Args {
   input: Record<string, unknown>;
@@ -20,7 +16,6 @@ type Next = (args: Args) => Promise<Output>;
 /** The part of an SDK v3 client's middleware stack this module uses. */
 interface Stack {
   add(middleware: unknown, options: Record<string, unknown>): void;
-  addRelativeTo(middleware: unknown, options: Record<string, unknown>): void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -101,13 +96,8 @@ const partialDeleteBatch = async (next: Next, args: Args, random: () => number):
   return { ...result, output: { ...result.output, Failed: failed } };
 };
 
-/** The body S3 sends in a 200 answer to a CopyObject that failed while copying. */
-const COPY_ERROR_BODY = new TextEncoder().encode(
-  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again. (injected fault)</Message></Error>',
-);
-
 /** Add the injector to one client's middleware stack. */
-const install = (stack: Stack, injector: FaultInjector, clientName: string, random: () => number): void => {
+const install = (stack: Stack, injector: FaultInjector, clientName: string, random: () => number): void =>
   stack.add(
     (next: Next, context: MiddlewareContext) =>
       async (args: Args): Promise<Output> => {
@@ -115,6 +105,7 @@ const install = (stack: Stack, injector: FaultInjector, clientName: string, rand
         const kind = injector.draw(commandName);
         switch (kind) {
           case undefined:
+          case FaultKind.invocationCrash:
             return next(args);
           case FaultKind.serverError:
           case FaultKind.snsServerError:
@@ -132,38 +123,13 @@ const install = (stack: Stack, injector: FaultInjector, clientName: string, rand
           case FaultKind.partialDeleteBatch:
             return partialDeleteBatch(next, args, random);
           case FaultKind.copyErrorBody:
-            // Answered at the HTTP level below, so the SDK's own 200-with-error handling runs as on AWS.
-            context[DRAWN] = kind;
-            return next(args);
+            // S3 answered 200 with an <Error> body: the SDK's throw200Exceptions step turns that into a 503
+            // InternalError (the copy did not complete), which is what reaches the pipeline.
+            throw serviceError('InternalError', 503, 'We encountered an internal error. Please try again.');
         }
       },
     { step: 'initialize', priority: 'high', name: 'silentScalperFaults', override: true },
   );
-  if (!clientName.includes('S3')) return;
-  // Inside S3's throw200Exceptions step (it turns a 200 whose body is an <Error> into a 5xx error), on every
-  // SDK attempt of the operation that drew the fault: the pipeline sees what AWS's answer would produce.
-  stack.addRelativeTo(
-    (next: Next, context: MiddlewareContext) =>
-      async (args: Args): Promise<Output> => {
-        if (context[DRAWN] !== FaultKind.copyErrorBody) return next(args);
-        return {
-          output: {},
-          response: {
-            statusCode: 200,
-            reason: 'OK',
-            headers: { 'content-type': 'application/xml' },
-            body: COPY_ERROR_BODY,
-          },
-        };
-      },
-    {
-      relation: 'after',
-      toMiddleware: 'throw200ExceptionsMiddleware',
-      name: 'silentScalperCopyErrorBody',
-      override: true,
-    },
-  );
-};
 
 /**
  * AWS clients for the pipeline's own requests (the handler and the runner's deletes), with faults from
