@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { resolvePipelineSettings } from '../../config/settings.ts';
 import {
   DEFAULT_DASHBOARD_PORT,
@@ -6,6 +6,7 @@ import {
   startDashboardServer,
 } from '../../dashboard/index.ts';
 import { type DemoResult, runDemo } from '../../local/demo.ts';
+import { FAULT_KINDS, type FaultPlan, parseFaultPlan } from '../../local/faults/faultInjector.ts';
 import { type LocalRuntime, type LocalTunables, startLocalRuntime } from '../../local/localRuntime.ts';
 import { DEFAULT_MOTO_PORT, MotoStartError } from '../../local/moto/motoServer.ts';
 import { startLocalRetryTimer } from '../../ops/localRetry.ts';
@@ -23,7 +24,34 @@ interface UpOptions {
   maxFileSize?: number;
   dashboard: boolean;
   dashboardPort: number;
+  faults?: FaultPlan;
 }
+
+/** `--faults` values: a share (0.3) and/or per-kind rates (latency=0.1). */
+const faultOption = (value: string): FaultPlan => {
+  try {
+    return parseFaultPlan(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
+/**
+ * SIGUSR2 switches fault injection off and on while `up` runs (decision: a signal needs no extra port or
+ * file; `kill -USR2 <pid>`), and prints what was injected so far.
+ */
+const toggleFaultsOnSignal = (runtime: LocalRuntime): (() => void) => {
+  const faults = runtime.faults;
+  if (!faults) return () => {};
+  const toggle = () => {
+    faults.setEnabled(!faults.enabled);
+    out.stderr(
+      `fault injection ${faults.enabled ? 'on' : 'off'}; injected so far: ${JSON.stringify(faults.counters().byKind)}`,
+    );
+  };
+  process.on('SIGUSR2', toggle);
+  return () => process.off('SIGUSR2', toggle);
+};
 
 /** The size limit `--demo` uses unless `--max-file-size` is given, so TOO_LARGE shows with a 1 MiB file. */
 const DEMO_MAX_FILE_SIZE_BYTES = 1024 * 1024;
@@ -128,6 +156,11 @@ export const upCommand = (): Command =>
     )
     .option('--no-dashboard', 'do not start the web dashboard')
     .option(
+      '--faults <rates>',
+      `inject AWS faults into the pipeline's own requests: a share (0.3) and/or per-kind rates (${FAULT_KINDS.join(', ')}), e.g. 0.1,latency=0.05; SIGUSR2 switches them off/on`,
+      faultOption,
+    )
+    .option(
       '--function-timeout <seconds>',
       'the ingest function timeout; the visibility timeout follows (6 ×)',
       integerIn(1, 900),
@@ -161,6 +194,7 @@ export const upCommand = (): Command =>
           runner: options.runner,
           jsonLogs: options.jsonLogs ?? false,
           tunables,
+          ...(options.faults ? { faults: options.faults } : {}),
           portHint: `--port <n> (e.g. silent-scalper up --port ${options.port === DEFAULT_MOTO_PORT ? 4567 : DEFAULT_MOTO_PORT})`,
         });
       } catch (error) {
@@ -236,7 +270,12 @@ export const upCommand = (): Command =>
           );
       }
 
+      const stopToggling = toggleFaultsOnSignal(runtime);
+      if (runtime.faults && !options.jsonLogs)
+        out.stdout(`Fault injection is on (kill -USR2 ${process.pid} switches it off and on).`);
       const received = await signal;
+      stopToggling();
+      if (runtime.faults) out.stderr(`faults injected: ${JSON.stringify(runtime.faults.counters())}`);
       if (!options.jsonLogs) out.stderr(`\n${received}: stopping — finishing in-flight batches, then moto…`);
       await retryTimer?.stop();
       await dashboard?.stop();
