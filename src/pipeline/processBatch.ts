@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { HandlerConfig } from '../config/handlerConfig.ts';
 import { ALERT_FAILED_STATUS, type AlertFile, buildAlert } from './alerts.ts';
+import { writeRecordsWithManifest } from './batchManifest.ts';
 import { type BatchItemFailuresResponse, checkBatchResponse } from './checkBatchResponse.ts';
 import { describeError } from './classifyError.ts';
 import { DLQ_ATTRIBUTES, FileStatus } from './constants.ts';
@@ -22,7 +23,7 @@ import { IngestMetric, MetricUnit } from './ports.ts';
 import { type FileOutcome, processFile } from './processFile.ts';
 import { parseS3EventBody, type S3ObjectEvent } from './s3Event.ts';
 import type { FileRecord } from './types.ts';
-import { itemIdentity, writeItems } from './writeRecords.ts';
+import { itemIdentity } from './writeRecords.ts';
 
 /** The settings the batch pipeline uses (HandlerConfig satisfies it). */
 export type IngestPipelineConfig = Pick<
@@ -268,7 +269,7 @@ export const writeBatchRecords = async (
     batchPut: (items) =>
       withinMs(deps.metadataStore.batchPut(items), budget.remainingMs() - marginMs / 4, 'BatchWriteItem'),
   };
-  const write = await writeItems(
+  const write = await writeRecordsWithManifest(
     tally.records,
     { ...deps, metadataStore: store },
     {

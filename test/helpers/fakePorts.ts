@@ -97,7 +97,7 @@ export const fakePorts = () => {
       }),
     fileHistory: (bucket, key) =>
       call('fileHistory', { bucket, key }, () =>
-        [...items.values()].filter((i) => i.bucket === bucket && i.key === key),
+        [...items.values()].filter((i) => 'bucket' in i && i.bucket === bucket && i.key === key),
       ),
   };
   const alertPublisher: AlertPublisher = {

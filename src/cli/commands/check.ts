@@ -1,18 +1,12 @@
 import { Command } from 'commander';
 import { type CheckResult, checkConsistency } from '../../ops/checkConsistency.ts';
+import { printable } from '../../text/printable.js';
 import { renderFields, toJson } from '../output.ts';
 import { describeTarget, out, targetJson, withTarget } from '../run.ts';
 
 interface CheckOptions {
   json?: boolean;
 }
-
-/**
- * Keys are hostile text: every control and format character (ANSI escapes, bidi overrides, zero-width)
- * is shown as `\u{…}`. Decision: a local escape until the one printable-text function (issue #13) lands.
- */
-const escapeKey = (key: string): string =>
-  key.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
 
 const render = (result: CheckResult): string => {
   const lines = [
@@ -32,7 +26,7 @@ const render = (result: CheckResult): string => {
   ];
   if (result.problems.length > 0) {
     lines.push('', 'Problems (first found):');
-    for (const p of result.problems) lines.push(`  ${p.kind.padEnd(10)} ${escapeKey(p.key)} — ${p.detail}`);
+    for (const p of result.problems) lines.push(`  ${p.kind.padEnd(10)} ${printable(p.key)} — ${p.detail}`);
   }
   return lines.join('\n');
 };

@@ -25,6 +25,7 @@ interface UpOptions {
   dashboard: boolean;
   dashboardPort: number;
   faults?: FaultPlan;
+  allowOrigin?: string[];
 }
 
 /** `--faults` values: a share (0.3) and/or per-kind rates (latency=0.1). */
@@ -51,6 +52,14 @@ const toggleFaultsOnSignal = (runtime: LocalRuntime): (() => void) => {
   };
   process.on('SIGUSR2', toggle);
   return () => process.off('SIGUSR2', toggle);
+};
+
+/** `--allow-origin`: exact `scheme://host[:port]` origins, collected; `*` is what the guard exists to stop. */
+const parseOrigin = (value: string, previous: string[] = []): string[] => {
+  const origin = value.trim().replace(/\/$/, '');
+  if (!/^https?:\/\/[^/\s*]+$/i.test(origin))
+    throw new InvalidArgumentError(`must be an origin such as http://localhost:3000 (got "${value}").`);
+  return [...previous, origin];
 };
 
 /** The size limit `--demo` uses unless `--max-file-size` is given, so TOO_LARGE shows with a 1 MiB file. */
@@ -161,6 +170,12 @@ export const upCommand = (): Command =>
       faultOption,
     )
     .option(
+      '--allow-origin <origin...>',
+      'let web pages from this origin (e.g. http://localhost:3000) call the local endpoint; every other ' +
+        'browser request is refused',
+      parseOrigin,
+    )
+    .option(
       '--function-timeout <seconds>',
       'the ingest function timeout; the visibility timeout follows (6 ×)',
       integerIn(1, 900),
@@ -195,6 +210,7 @@ export const upCommand = (): Command =>
           jsonLogs: options.jsonLogs ?? false,
           tunables,
           ...(options.faults ? { faults: options.faults } : {}),
+          ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
           portHint: `--port <n> (e.g. silent-scalper up --port ${options.port === DEFAULT_MOTO_PORT ? 4567 : DEFAULT_MOTO_PORT})`,
         });
       } catch (error) {
