@@ -2,6 +2,8 @@ import type { AwsClients } from '../src/adapters/awsClients.ts';
 import { silentLogger } from '../src/adapters/powertools.ts';
 import { type PipelineSettings, RESOURCE_NAMES, type ResourceNames } from '../src/config/settings.ts';
 import { buildIngestHandler } from '../src/handlers/ingest.ts';
+import type { FaultInjector } from '../src/local/faults/faultInjector.ts';
+import { createFaultyClients } from '../src/local/faults/faultyClients.ts';
 import { localHandlerConfig } from '../src/local/localHandlerConfig.ts';
 import { type LocalResources, provisionLocal } from '../src/local/provision.ts';
 import { type BatchResult, type Runner, startRunner } from '../src/local/runner.ts';
@@ -32,15 +34,22 @@ export const startInProcessPipeline = async (options: {
   /** Called before the runner starts (e.g. to upload a dump so it is drained from a full queue). */
   readonly beforeStart?: (resources: LocalResources) => Promise<void>;
   readonly onBatch?: (result: BatchResult) => void;
+  /** Inject faults into the handler's and the runner's requests (never into `clients`). */
+  readonly faults?: FaultInjector;
 }): Promise<InProcessPipeline> => {
   const { clients, settings } = options;
   const resources = await provisionLocal({ clients, settings, names: options.names ?? RESOURCE_NAMES });
   await options.beforeStart?.(resources);
+  const faults = options.faults;
   const runner = startSilentRunner({
-    clients,
+    clients:
+      faults && clients.endpoint
+        ? createFaultyClients({ endpoint: clients.endpoint, region: clients.region }, faults)
+        : clients,
     resources,
     settings,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    ...(faults ? { crashAfterMs: () => faults.drawCrash(settings.functionTimeoutSeconds * 1000) } : {}),
   });
   return { resources, runner, stop: () => runner.stop() };
 };
@@ -54,6 +63,7 @@ export const startSilentRunner = (args: {
   readonly resources: LocalResources;
   readonly settings: PipelineSettings;
   readonly onBatch?: (result: BatchResult) => void;
+  readonly crashAfterMs?: () => number | undefined;
 }): Runner => {
   const { clients, resources, settings } = args;
   const handler = buildIngestHandler(localHandlerConfig(resources, settings), {
@@ -70,5 +80,6 @@ export const startSilentRunner = (args: {
     handler,
     logger: silentRunnerLogger,
     ...(args.onBatch ? { onBatch: args.onBatch } : {}),
+    ...(args.crashAfterMs ? { crashAfterMs: args.crashAfterMs } : {}),
   });
 };

@@ -48,6 +48,9 @@ export const createDynamoMetadataStore = (
           KeyConditionExpression: '#pk = :pk',
           ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
           ExpressionAttributeValues: { ':pk': filePartitionKey(bucket, key) },
+          // Strongly consistent: a redelivery looks here for the upload's final record before acting again,
+          // and an eventually consistent read could miss a record written moments ago.
+          ConsistentRead: true,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );

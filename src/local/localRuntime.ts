@@ -6,6 +6,8 @@ import { type PipelineSettings, RESOURCE_NAMES, resolvePipelineSettings } from '
 import { buildIngestHandler } from '../handlers/ingest.ts';
 import type { LoggerPort, MetadataStore, MetricsPort } from '../pipeline/ports.ts';
 import type { FileRecord } from '../pipeline/types.ts';
+import { createFaultInjector, type FaultInjector, type FaultPlan } from './faults/faultInjector.ts';
+import { createFaultyClients } from './faults/faultyClients.ts';
 import { localHandlerConfig } from './localHandlerConfig.ts';
 import { DEFAULT_MOTO_PORT, type MotoServer, startMoto } from './moto/motoServer.ts';
 import { type LocalResources, provisionLocal } from './provision.ts';
@@ -32,6 +34,11 @@ export interface LocalRuntimeOptions {
   readonly logger?: RunnerLogger;
   /** How to tell the user to choose another port when the port is taken. @default '--port <n>' */
   readonly portHint?: string;
+  /**
+   * Inject AWS faults into the pipeline's own requests (handler and runner deletes; never `clients`).
+   * @default no injection
+   */
+  readonly faults?: FaultPlan | FaultInjector;
   /** Browser origins the local endpoint answers (see startMoto). @default none: browsers are refused */
   readonly allowedOrigins?: readonly string[];
 }
@@ -45,6 +52,8 @@ export interface LocalRuntime {
   readonly handlerConfig: HandlerConfig;
   /** Absent with `runner: false`. */
   readonly runner?: Runner;
+  /** The fault injector (switch it off with `setEnabled(false)`), when `faults` was given. */
+  readonly faults?: FaultInjector;
   /** Stop the runner gracefully (in-flight batches finish), then moto. Idempotent. */
   stop(): Promise<void>;
 }
@@ -119,22 +128,35 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       onChange: (change) => logger.info(change, { event: 'provision', change }),
     });
     const handlerConfig = localHandlerConfig(resources, settings, options.tunables);
+    const faults =
+      options.faults === undefined
+        ? undefined
+        : 'draw' in options.faults
+          ? options.faults
+          : createFaultInjector(options.faults);
+    // The pipeline gets its own clients when faults are on, so uploads and checks through `clients` stay clean.
+    const pipelineClients = faults
+      ? createFaultyClients({ endpoint: moto.endpoint, region: clients.region }, faults)
+      : clients;
     const runner =
       options.runner === false
         ? undefined
         : startRunner({
-            sqs: clients.sqs,
+            sqs: pipelineClients.sqs,
             queueUrl: resources.queueUrl,
             queueArn: resources.queueArn,
             region: clients.region,
             settings,
             logger,
+            ...(faults
+              ? { crashAfterMs: () => faults.drawCrash(settings.functionTimeoutSeconds * 1000) }
+              : {}),
             handler: buildIngestHandler(handlerConfig, {
-              clients,
+              clients: pipelineClients,
               logger: options.jsonLogs ? createPowertoolsLogger() : handlerLogFor(logger),
               metrics: noMetrics,
               metadataStore: reportingStore(
-                createDynamoMetadataStore(clients.dynamo, handlerConfig.metadataTable),
+                createDynamoMetadataStore(pipelineClients.dynamo, handlerConfig.metadataTable),
                 logger,
               ),
             }),
@@ -145,17 +167,28 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         try {
           await runner?.stop();
         } finally {
-          clients.s3.destroy();
-          clients.sqs.destroy();
-          clients.sns.destroy();
-          clients.dynamo.destroy();
+          for (const c of pipelineClients === clients ? [clients] : [clients, pipelineClients]) {
+            c.s3.destroy();
+            c.sqs.destroy();
+            c.sns.destroy();
+            c.dynamo.destroy();
+          }
           await moto.stop();
           logger.info('moto stopped', { event: 'motoStopped' });
         }
       })();
       return stopping;
     };
-    return { moto, clients, resources, settings, handlerConfig, ...(runner ? { runner } : {}), stop };
+    return {
+      moto,
+      clients,
+      resources,
+      settings,
+      handlerConfig,
+      ...(runner ? { runner } : {}),
+      ...(faults ? { faults } : {}),
+      stop,
+    };
   } catch (error) {
     await moto.stop();
     throw error;

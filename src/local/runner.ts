@@ -24,6 +24,8 @@ export const InvocationOutcome = {
   ERROR: 'ERROR',
   /** The handler did not finish within the function timeout: the whole batch is left. */
   TIMEOUT: 'TIMEOUT',
+  /** The invocation's process died mid-batch (an injected crash): the whole batch is left. */
+  CRASHED: 'CRASHED',
   /** The response broke the partial-batch contract: the whole batch is left. */
   MALFORMED: 'MALFORMED',
 } as const;
@@ -56,6 +58,8 @@ export interface RunnerCounters {
   batchFailures: number;
   errors: number;
   timeouts: number;
+  /** Invocations that crashed (injected): nothing deleted, the whole batch comes back. */
+  crashes: number;
   malformed: number;
   /** Delete entries that failed (those messages will be processed again: at-least-once). */
   deleteFailures: number;
@@ -90,6 +94,11 @@ export interface RunnerOptions {
   readonly signal?: AbortSignal;
   /** Called after every batch. */
   readonly onBatch?: (result: BatchResult) => void;
+  /**
+   * Crash injection: called once per invocation; a number makes the invocation's process "die" that many
+   * ms after it started (nothing is deleted, the runner stops waiting for it). @default never
+   */
+  readonly crashAfterMs?: () => number | undefined;
 }
 
 /** A started runner. */
@@ -115,7 +124,9 @@ const RECEIVE_MAX = 10;
  * whose remaining time counts down the function timeout, then deletes the messages that succeeded.
  * A thrown error, a timeout or a malformed response deletes nothing: the messages come back after the
  * visibility timeout and SQS moves them to the DLQ after `maxReceiveCount` receives, as in AWS.
- * Unlike Lambda, a timed-out handler cannot be frozen: its promise is abandoned but keeps running.
+ * Unlike Lambda, a timed-out or crashed handler cannot be frozen: its promise is abandoned but keeps
+ * running. Its late work is like work whose response was lost (the pipeline recognises it on the
+ * redelivery), and the pipeline itself starts no copy or delete after its own deadline.
  */
 export const startRunner = (options: RunnerOptions): Runner => {
   const { sqs, queueUrl, settings, handler } = options;
@@ -137,6 +148,7 @@ export const startRunner = (options: RunnerOptions): Runner => {
     batchFailures: 0,
     errors: 0,
     timeouts: 0,
+    crashes: 0,
     malformed: 0,
     deleteFailures: 0,
     receiveErrors: 0,
@@ -248,7 +260,8 @@ export const startRunner = (options: RunnerOptions): Runner => {
   type Settled =
     | { kind: 'returned'; value: unknown }
     | { kind: 'threw'; error: unknown }
-    | { kind: 'timeout' };
+    | { kind: 'timeout' }
+    | { kind: 'crashed'; afterMs: number };
 
   const invoke = async (messages: readonly Message[]): Promise<void> => {
     const batch = ++counters.batches;
@@ -264,8 +277,16 @@ export const startRunner = (options: RunnerOptions): Runner => {
     });
     const event = toSqsEvent(messages, source);
     let timer: NodeJS.Timeout | undefined;
+    let crashTimer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<Settled>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+    });
+    // A crash is a process that dies: Lambda gets no response, deletes nothing, and SQS hands the whole
+    // batch out again after the visibility timeout — also the messages whose work was already done.
+    const crashAt = options.crashAfterMs?.();
+    const crashed = new Promise<Settled>((resolve) => {
+      if (crashAt !== undefined && crashAt < timeoutMs)
+        crashTimer = setTimeout(() => resolve({ kind: 'crashed', afterMs: crashAt }), Math.max(0, crashAt));
     });
     const ran: Promise<Settled> = Promise.resolve()
       .then(() => handler(event, context))
@@ -273,13 +294,18 @@ export const startRunner = (options: RunnerOptions): Runner => {
         (value): Settled => ({ kind: 'returned', value }),
         (error: unknown): Settled => ({ kind: 'threw', error }),
       );
-    const settled = await Promise.race([ran, timedOut]);
+    const settled = await Promise.race([ran, timedOut, crashed]);
     clearTimeout(timer);
+    clearTimeout(crashTimer);
 
     let outcome: InvocationOutcome;
     let toDelete: readonly Message[] = [];
     let error: string | undefined;
-    if (settled.kind === 'timeout') {
+    if (settled.kind === 'crashed') {
+      outcome = InvocationOutcome.CRASHED;
+      error = `crashed after ${settled.afterMs} ms (injected)`;
+      counters.crashes++;
+    } else if (settled.kind === 'timeout') {
       outcome = InvocationOutcome.TIMEOUT;
       error = `timed out after ${settings.functionTimeoutSeconds} s`;
       counters.timeouts++;

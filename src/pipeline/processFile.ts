@@ -3,7 +3,7 @@ import { classifyError, describeError } from './classifyError.ts';
 import { FileStatus, OBJECT_METADATA, QuarantineReason } from './constants.ts';
 import { ObjectGoneError, PermanentError } from './errors.ts';
 import type { PolicyConfig } from './policy.ts';
-import type { Clock, LoggerPort, ObjectHead, ObjectPrefix, ObjectStore } from './ports.ts';
+import type { Clock, LoggerPort, MetadataStore, ObjectHead, ObjectPrefix, ObjectStore } from './ports.ts';
 import {
   type QuarantineLocation,
   quarantineKeyOf,
@@ -25,6 +25,8 @@ export interface FileProcessingConfig extends PolicyConfig {
 /** Collaborators of {@link processFile}. */
 export interface FileProcessingDeps {
   readonly objectStore: ObjectStore;
+  /** Read to find an upload's final record before acting again on a redelivery. */
+  readonly metadataStore: Pick<MetadataStore, 'fileHistory'>;
   readonly clock: Clock;
   readonly logger: LoggerPort;
 }
@@ -36,9 +38,13 @@ export interface FileMessageContext {
   readonly sentTimestampMs: number;
 }
 
-/** What became of one file: a record to write, or a failure to retry through SQS. */
+/**
+ * What became of one file: a record to write; `finished` when the upload already has its final record (a
+ * redelivery: acknowledge it, write and move nothing); or a failure to retry through SQS.
+ */
 export type FileOutcome =
   | { readonly kind: 'record'; readonly record: FileRecord; readonly bytesRead: number }
+  | { readonly kind: 'finished'; readonly record: FileRecord; readonly bytesRead: number }
   | { readonly kind: 'failed'; readonly error: string; readonly bytesRead: number };
 
 /** The retry attempt an object carries in its metadata; 0 for an original upload. */
@@ -50,13 +56,328 @@ export const attemptOf = (metadata: Readonly<Record<string, string>>): number =>
 
 const EMPTY = new Uint8Array(0);
 
+/** One file being processed: the event, its message, and what has been learnt so far. */
+interface FileRun {
+  readonly event: S3ObjectEvent;
+  readonly message: FileMessageContext;
+  readonly config: FileProcessingConfig;
+  readonly deps: FileProcessingDeps;
+  readonly startedAt: number;
+  readonly log: Record<string, unknown>;
+  /** The S3 ETag in quotes, pinning reads, copies and deletes to this upload. */
+  readonly ifMatch: string | undefined;
+  head: ObjectHead | undefined;
+  bytesRead: number;
+}
+
+/** How a record is built: status, what was read, why and where it went. */
+interface RecordFacts {
+  readonly status: FileStatus;
+  readonly head?: ObjectHead;
+  readonly sniffed?: SniffResult;
+  readonly sniffMs?: number;
+  readonly reason?: QuarantineReason;
+  readonly error?: string;
+  readonly location?: QuarantineLocation;
+  readonly processedAtMs?: number;
+  /** What the policy adds to the record (matched rule, ignored marker, archive entry count). */
+  readonly policy?: PolicyOutcome['attributes'];
+}
+
+/** The object the event is about, pinned to this upload (version and ETag). */
+const sourceRef = (run: FileRun) => ({
+  bucket: run.event.bucket,
+  key: run.event.key,
+  ...(run.event.versionId ? { versionId: run.event.versionId } : {}),
+  ...(run.ifMatch ? { ifMatch: run.ifMatch } : {}),
+});
+
+/** The upload's table item (the contract in DESIGN.md plus this project's additions). */
+const buildRecord = (run: FileRun, facts: RecordFacts): FileRecord => {
+  const { event, message, deps } = run;
+  const finishedAt = deps.clock.now();
+  const processedAt = new Date(facts.processedAtMs ?? finishedAt).toISOString();
+  const pk = filePartitionKey(event.bucket, event.key);
+  const sk = uploadSortKey(event.eventTime, event.uploadId);
+  const h = facts.head;
+  const etag = event.eTag ?? h?.etag;
+  return {
+    pk,
+    sk,
+    ...listIndexAttributes({
+      bucket: event.bucket,
+      key: event.key,
+      status: facts.status,
+      processedAtIso: processedAt,
+      pk,
+      sk,
+    }),
+    recordType: 'UPLOAD',
+    bucket: event.bucket,
+    key: event.key,
+    status: facts.status,
+    ...(facts.reason ? { reason: facts.reason } : {}),
+    size: h?.size ?? event.size ?? 0,
+    ...(etag ? { etag: etag.replace(/"/g, '') } : {}),
+    ...(h?.contentType ? { declaredContentType: h.contentType } : {}),
+    ...(facts.sniffed?.mime ? { mime: facts.sniffed.mime } : {}),
+    ...(facts.sniffed?.ext ? { ext: facts.sniffed.ext } : {}),
+    ...(facts.sniffed?.contentClass ? { contentClass: facts.sniffed.contentClass } : {}),
+    eventTime: event.eventTime,
+    processedAt,
+    durationMs: Math.max(0, finishedAt - run.startedAt),
+    queueLatencyMs: Math.max(0, run.startedAt - message.sentTimestampMs),
+    receiveCount: message.receiveCount,
+    uploadId: event.uploadId,
+    ...(event.versionId ? { versionId: event.versionId } : {}),
+    ...(facts.sniffMs !== undefined ? { sniffMs: facts.sniffMs } : {}),
+    ...(facts.location ?? {}),
+    ...(facts.error ? { error: facts.error } : {}),
+    ...facts.policy,
+    attempt: h ? attemptOf(h.metadata) : 0,
+    messageId: message.messageId,
+  };
+};
+
+const recorded = (run: FileRun, facts: RecordFacts): FileOutcome => ({
+  kind: 'record',
+  bytesRead: run.bytesRead,
+  record: buildRecord(run, facts),
+});
+
+/**
+ * The upload's final record, if one was written by an earlier delivery (same key, event time and upload
+ * id). Every record the pipeline writes is final (PROCESSED, QUARANTINED or GONE).
+ */
+const findFinalRecord = async (run: FileRun): Promise<FileRecord | undefined> => {
+  const { event } = run;
+  const history = await run.deps.metadataStore.fileHistory(event.bucket, event.key);
+  return history.find(
+    (item): item is FileRecord =>
+      item.recordType === 'UPLOAD' && item.uploadId === event.uploadId && item.eventTime === event.eventTime,
+  );
+};
+
+/** An upload that already has its final record: acknowledged; nothing is moved or rewritten. */
+const alreadyFinished = (run: FileRun, record: FileRecord): FileOutcome => {
+  run.deps.logger.info('upload already has its final record; redelivery acknowledged', {
+    ...run.log,
+    status: record.status,
+    receiveCount: run.message.receiveCount,
+  });
+  return { kind: 'finished', record, bytesRead: run.bytesRead };
+};
+
+/** Move the file; its record's processedAt is the quarantinedAt written on the object (a redelivery rebuilds it). */
+const moveToQuarantine = async (
+  run: FileRun,
+  reason: QuarantineReason,
+  head: ObjectHead,
+  error?: string,
+): Promise<{ location: QuarantineLocation; processedAtMs: number }> => {
+  const { event, config, deps } = run;
+  const atMs = deps.clock.now();
+  const location = await quarantineObject(deps.objectStore, {
+    bucket: event.bucket,
+    key: event.key,
+    ...(event.versionId ? { versionId: event.versionId } : {}),
+    ...(run.ifMatch ? { eTag: run.ifMatch } : {}),
+    uploadId: event.uploadId,
+    head,
+    quarantineBucket: config.quarantineBucket,
+    reason,
+    ...(error ? { error } : {}),
+    nowIso: new Date(atMs).toISOString(),
+  });
+  return { location, processedAtMs: atMs };
+};
+
+/** Our quarantine copy of THIS upload, if an earlier delivery made one (its metadata names the upload). */
+const readOwnQuarantineCopy = async (run: FileRun): Promise<ObjectPrefix | undefined> => {
+  const { event, config, deps } = run;
+  let copy: ObjectPrefix;
+  try {
+    copy = await deps.objectStore.readPrefix({
+      bucket: config.quarantineBucket,
+      key: quarantineKeyOf(event.key),
+      maxBytes: config.sniffBytes,
+    });
+  } catch (error) {
+    if (error instanceof ObjectGoneError) return undefined;
+    throw error;
+  }
+  run.bytesRead += copy.bytes.length;
+  const ours =
+    copy.metadata[UPLOAD_ID_METADATA] === event.uploadId &&
+    copy.metadata[OBJECT_METADATA.sourceBucket] === event.bucket;
+  return ours ? copy : undefined;
+};
+
+/**
+ * The object is gone. If our quarantine copy of THIS upload exists, the file was already quarantined
+ * (a redelivered or duplicate event after the move, or a copy whose answer was lost): rebuild that record
+ * instead of overwriting it with GONE.
+ */
+const goneOrAlreadyQuarantined = async (run: FileRun): Promise<FileOutcome> => {
+  const copy = await readOwnQuarantineCopy(run);
+  const reason = copy?.metadata[OBJECT_METADATA.reason] as QuarantineReason | undefined;
+  if (copy && reason && Object.values(QuarantineReason).includes(reason)) {
+    const sniffed = await sniff(copy.bytes, run.event.key);
+    const quarantinedAt = Date.parse(copy.metadata[OBJECT_METADATA.quarantinedAt] ?? '');
+    run.deps.logger.info('object already quarantined by an earlier delivery', { ...run.log, reason });
+    const error = copy.metadata[OBJECT_METADATA.error];
+    return recorded(run, {
+      status: FileStatus.QUARANTINED,
+      head: copy,
+      sniffed,
+      reason,
+      ...(error ? { error } : {}),
+      location: {
+        quarantineBucket: run.config.quarantineBucket,
+        quarantineKey: quarantineKeyOf(run.event.key),
+      },
+      ...(Number.isNaN(quarantinedAt) ? {} : { processedAtMs: quarantinedAt }),
+    });
+  }
+  run.deps.logger.info('object no longer exists', run.log);
+  return recorded(run, { status: FileStatus.GONE, ...(run.head ? { head: run.head } : {}) });
+};
+
+/** One ranged GET (a head for a 0-byte object: a range on it fails with 416). */
+const readFilePrefix = async (run: FileRun): Promise<ObjectPrefix> => {
+  const { objectStore } = run.deps;
+  const prefix =
+    run.event.size === 0
+      ? { ...(await objectStore.headObject(sourceRef(run))), bytes: EMPTY }
+      : await objectStore.readPrefix({ ...sourceRef(run), maxBytes: run.config.sniffBytes });
+  run.head = prefix;
+  run.bytesRead += prefix.bytes.length;
+  return prefix;
+};
+
+/** Read, sniff, apply the policy; accept (PROCESSED) or move to quarantine (QUARANTINED). */
+const inspectAndDecide = async (run: FileRun): Promise<FileOutcome> => {
+  const { event, config, deps } = run;
+  const prefix = await readFilePrefix(run);
+  const sniffStart = deps.clock.now();
+  const sniffed = await sniff(prefix.bytes, event.key);
+  const sniffMs = deps.clock.now() - sniffStart;
+  // The policy may read once more (an archive's central directory, from the end of the object).
+  const judged = await applyPolicy(
+    { ref: sourceRef(run), size: prefix.size, prefix: prefix.bytes, sniffed },
+    config,
+    deps.objectStore,
+  );
+  run.bytesRead += judged.bytesRead;
+  const { verdict, attributes: policy } = judged;
+  if (verdict.accepted) {
+    deps.logger.debug('file accepted', { ...run.log, mime: sniffed.mime, size: prefix.size });
+    return recorded(run, { status: FileStatus.PROCESSED, head: prefix, sniffed, sniffMs, policy });
+  }
+  const moved = await moveToQuarantine(run, verdict.reason, prefix, verdict.detail);
+  deps.logger.info('file quarantined', { ...run.log, reason: verdict.reason, detail: verdict.detail });
+  return recorded(run, {
+    status: FileStatus.QUARANTINED,
+    head: prefix,
+    sniffed,
+    sniffMs,
+    reason: verdict.reason,
+    error: verdict.detail,
+    ...moved,
+    policy,
+  });
+};
+
+/**
+ * The last-resort fallback (a permanent error, or the last allowed receive): quarantine the file as
+ * PROCESSING_FAILED so it is never silently dropped — but first look for the upload's final record: an
+ * upload that was finished by an earlier delivery (whose delete failed) is acknowledged, never moved, and
+ * its record is never overwritten.
+ */
+const quarantineAsFailed = async (run: FileRun, description: string): Promise<FileOutcome> => {
+  const existing = await findFinalRecord(run);
+  if (existing) return alreadyFinished(run, existing);
+  const head = run.head ?? (await run.deps.objectStore.headObject(sourceRef(run)));
+  const moved = await moveToQuarantine(run, QuarantineReason.PROCESSING_FAILED, head, description);
+  return recorded(run, {
+    status: FileStatus.QUARANTINED,
+    head,
+    reason: QuarantineReason.PROCESSING_FAILED,
+    error: description,
+    ...moved,
+  });
+};
+
+/** A failure: retry through SQS, or (permanent / last receive) the PROCESSING_FAILED fallback. */
+const handleFailure = async (run: FileRun, caught: unknown): Promise<FileOutcome> => {
+  const { logger } = run.deps;
+  const error = classifyError(caught);
+  const description = describeError(error);
+  const permanent = error instanceof PermanentError;
+  const receiveCount = run.message.receiveCount;
+  if (!permanent && receiveCount < run.config.maxReceives) {
+    logger.warn('file failed, will be retried', { ...run.log, error: description, receiveCount });
+    return { kind: 'failed', error: description, bytesRead: run.bytesRead };
+  }
+  try {
+    const outcome = await quarantineAsFailed(run, description);
+    if (outcome.kind === 'record')
+      logger.error('file quarantined after processing failed', {
+        ...run.log,
+        error: description,
+        receiveCount,
+        permanent,
+      });
+    return outcome;
+  } catch (fallbackError) {
+    if (fallbackError instanceof ObjectGoneError) return goneAfterFailure(run);
+    const fallback = describeError(classifyError(fallbackError));
+    logger.error('file failed and could not be quarantined', {
+      ...run.log,
+      error: description,
+      quarantineError: fallback,
+    });
+    return {
+      kind: 'failed',
+      error: `${description}; quarantine failed: ${fallback}`,
+      bytesRead: run.bytesRead,
+    };
+  }
+};
+
+/** The fallback found the object gone: record what happened to it, or fail the message if that fails too. */
+const goneAfterFailure = async (run: FileRun): Promise<FileOutcome> => {
+  try {
+    return await goneOrAlreadyQuarantined(run);
+  } catch (goneError) {
+    return { kind: 'failed', error: describeError(goneError), bytesRead: run.bytesRead };
+  }
+};
+
+/** The normal path: a redelivery first looks for the upload's final record, then the file is inspected. */
+const processOnce = async (run: FileRun): Promise<FileOutcome> => {
+  // A redelivered message whose file an earlier delivery finished (its delete failed, or its invocation
+  // ended before the delete) is acknowledged as it is: nothing is moved, nothing is rewritten.
+  if (run.message.receiveCount > 1) {
+    const existing = await findFinalRecord(run);
+    if (existing) return alreadyFinished(run, existing);
+  }
+  try {
+    return await inspectAndDecide(run);
+  } catch (error) {
+    if (error instanceof ObjectGoneError) return await goneOrAlreadyQuarantined(run);
+    throw error;
+  }
+};
+
 /**
  * Process one uploaded file: one ranged GET (none for a 0-byte object), sniff, policy, quarantine on
  * reject, and the record to write. Never throws: failures come back as `{ kind: 'failed' }`.
  *
  * Errors: a vanished object is `GONE` (unless our own quarantine copy of this upload shows it was
  * already handled — a redelivery); a permanent error, or a transient one on the last allowed receive,
- * quarantines the file as PROCESSING_FAILED; other transient errors fail the file so SQS redelivers it.
+ * quarantines the file as PROCESSING_FAILED (unless the upload already has its final record); other
+ * transient errors fail the file so SQS redelivers it.
  */
 export const processFile = async (
   event: S3ObjectEvent,
@@ -64,242 +385,20 @@ export const processFile = async (
   config: FileProcessingConfig,
   deps: FileProcessingDeps,
 ): Promise<FileOutcome> => {
-  const { objectStore, clock, logger } = deps;
-  const startedAt = clock.now();
-  const log = { messageId: message.messageId, bucket: event.bucket, key: event.key };
-  const ifMatch = event.eTag ? `"${event.eTag}"` : undefined;
-  const ref = {
-    bucket: event.bucket,
-    key: event.key,
-    ...(event.versionId ? { versionId: event.versionId } : {}),
-    ...(ifMatch ? { ifMatch } : {}),
+  const run: FileRun = {
+    event,
+    message,
+    config,
+    deps,
+    startedAt: deps.clock.now(),
+    log: { messageId: message.messageId, bucket: event.bucket, key: event.key },
+    ifMatch: event.eTag ? `"${event.eTag}"` : undefined,
+    head: undefined,
+    bytesRead: 0,
   };
-  let head: ObjectHead | undefined;
-  let bytesRead = 0;
-
-  const build = (args: {
-    status: FileStatus;
-    head?: ObjectHead;
-    sniffed?: SniffResult;
-    sniffMs?: number;
-    reason?: QuarantineReason;
-    error?: string;
-    location?: QuarantineLocation;
-    processedAtMs?: number;
-    policy?: PolicyOutcome['attributes'];
-  }): FileRecord => {
-    const finishedAt = clock.now();
-    const processedAt = new Date(args.processedAtMs ?? finishedAt).toISOString();
-    const pk = filePartitionKey(event.bucket, event.key);
-    const sk = uploadSortKey(event.eventTime, event.uploadId);
-    const h = args.head;
-    return {
-      pk,
-      sk,
-      ...listIndexAttributes({
-        bucket: event.bucket,
-        key: event.key,
-        status: args.status,
-        processedAtIso: processedAt,
-        pk,
-        sk,
-      }),
-      recordType: 'UPLOAD',
-      bucket: event.bucket,
-      key: event.key,
-      status: args.status,
-      ...(args.reason ? { reason: args.reason } : {}),
-      size: h?.size ?? event.size ?? 0,
-      ...((event.eTag ?? h?.etag) ? { etag: (event.eTag ?? h?.etag ?? '').replace(/"/g, '') } : {}),
-      ...(h?.contentType ? { declaredContentType: h.contentType } : {}),
-      ...(args.sniffed?.mime ? { mime: args.sniffed.mime } : {}),
-      ...(args.sniffed?.ext ? { ext: args.sniffed.ext } : {}),
-      ...(args.sniffed?.contentClass ? { contentClass: args.sniffed.contentClass } : {}),
-      eventTime: event.eventTime,
-      processedAt,
-      durationMs: Math.max(0, finishedAt - startedAt),
-      queueLatencyMs: Math.max(0, startedAt - message.sentTimestampMs),
-      receiveCount: message.receiveCount,
-      uploadId: event.uploadId,
-      ...(event.versionId ? { versionId: event.versionId } : {}),
-      ...(args.sniffMs !== undefined ? { sniffMs: args.sniffMs } : {}),
-      ...(args.location ?? {}),
-      ...(args.error ? { error: args.error } : {}),
-      ...args.policy,
-      attempt: h ? attemptOf(h.metadata) : 0,
-      messageId: message.messageId,
-    };
-  };
-
-  /** Move the file; its record's processedAt is the quarantinedAt written on the object (a redelivery rebuilds it). */
-  const quarantine = async (
-    reason: QuarantineReason,
-    knownHead: ObjectHead,
-    error?: string,
-  ): Promise<{ location: QuarantineLocation; processedAtMs: number }> => {
-    const atMs = clock.now();
-    const location = await quarantineObject(objectStore, {
-      bucket: event.bucket,
-      key: event.key,
-      ...(event.versionId ? { versionId: event.versionId } : {}),
-      ...(ifMatch ? { eTag: ifMatch } : {}),
-      uploadId: event.uploadId,
-      head: knownHead,
-      quarantineBucket: config.quarantineBucket,
-      reason,
-      ...(error ? { error } : {}),
-      nowIso: new Date(atMs).toISOString(),
-    });
-    return { location, processedAtMs: atMs };
-  };
-
-  /**
-   * The object is gone. If our quarantine copy of THIS upload exists, the file was already quarantined
-   * (a redelivered or duplicate event after the move): rebuild that record instead of overwriting it
-   * with GONE.
-   */
-  const goneOrAlreadyQuarantined = async (): Promise<FileOutcome> => {
-    const quarantineKey = quarantineKeyOf(event.key);
-    let copy: ObjectPrefix | undefined;
-    try {
-      copy = await objectStore.readPrefix({
-        bucket: config.quarantineBucket,
-        key: quarantineKey,
-        maxBytes: config.sniffBytes,
-      });
-      bytesRead += copy.bytes.length;
-    } catch (error) {
-      if (!(error instanceof ObjectGoneError)) throw error;
-    }
-    const ours =
-      copy &&
-      copy.metadata[UPLOAD_ID_METADATA] === event.uploadId &&
-      copy.metadata[OBJECT_METADATA.sourceBucket] === event.bucket;
-    const reason = copy?.metadata[OBJECT_METADATA.reason] as QuarantineReason | undefined;
-    if (copy && ours && reason && Object.values(QuarantineReason).includes(reason)) {
-      const sniffed = await sniff(copy.bytes, event.key);
-      const quarantinedAt = Date.parse(copy.metadata[OBJECT_METADATA.quarantinedAt] ?? '');
-      logger.info('object already quarantined by an earlier delivery', { ...log, reason });
-      const error = copy.metadata[OBJECT_METADATA.error];
-      return {
-        kind: 'record',
-        bytesRead,
-        record: build({
-          status: FileStatus.QUARANTINED,
-          head: copy,
-          sniffed,
-          reason,
-          ...(error ? { error } : {}),
-          location: { quarantineBucket: config.quarantineBucket, quarantineKey },
-          ...(Number.isNaN(quarantinedAt) ? {} : { processedAtMs: quarantinedAt }),
-        }),
-      };
-    }
-    logger.info('object no longer exists', log);
-    return {
-      kind: 'record',
-      bytesRead,
-      record: build({ status: FileStatus.GONE, ...(head ? { head } : {}) }),
-    };
-  };
-
   try {
-    try {
-      let prefix: ObjectPrefix;
-      if (event.size === 0) {
-        // A range on a 0-byte object fails (416): only the head is needed to move it with its metadata.
-        prefix = { ...(await objectStore.headObject(ref)), bytes: EMPTY };
-      } else {
-        prefix = await objectStore.readPrefix({ ...ref, maxBytes: config.sniffBytes });
-      }
-      head = prefix;
-      bytesRead += prefix.bytes.length;
-      const sniffStart = clock.now();
-      const sniffed = await sniff(prefix.bytes, event.key);
-      const sniffMs = clock.now() - sniffStart;
-      const judged = await applyPolicy(
-        { ref, size: prefix.size, prefix: prefix.bytes, sniffed },
-        config,
-        objectStore,
-      );
-      bytesRead += judged.bytesRead;
-      const { verdict, attributes: policy } = judged;
-      if (verdict.accepted) {
-        logger.debug('file accepted', { ...log, mime: sniffed.mime, size: prefix.size });
-        return {
-          kind: 'record',
-          bytesRead,
-          record: build({ status: FileStatus.PROCESSED, head: prefix, sniffed, sniffMs, policy }),
-        };
-      }
-      const moved = await quarantine(verdict.reason, prefix, verdict.detail);
-      logger.info('file quarantined', { ...log, reason: verdict.reason, detail: verdict.detail });
-      return {
-        kind: 'record',
-        bytesRead,
-        record: build({
-          status: FileStatus.QUARANTINED,
-          head: prefix,
-          sniffed,
-          sniffMs,
-          reason: verdict.reason,
-          error: verdict.detail,
-          ...moved,
-          policy,
-        }),
-      };
-    } catch (error) {
-      if (error instanceof ObjectGoneError) return await goneOrAlreadyQuarantined();
-      throw error;
-    }
+    return await processOnce(run);
   } catch (caught) {
-    const error = classifyError(caught);
-    const description = describeError(error);
-    const lastReceive = message.receiveCount >= config.maxReceives;
-    if (!(error instanceof PermanentError) && !lastReceive) {
-      logger.warn('file failed, will be retried', {
-        ...log,
-        error: description,
-        receiveCount: message.receiveCount,
-      });
-      return { kind: 'failed', error: description, bytesRead };
-    }
-    // Permanent, or the last receive: move the file aside now so it is never silently dropped.
-    try {
-      const knownHead = head ?? (await objectStore.headObject(ref));
-      const moved = await quarantine(QuarantineReason.PROCESSING_FAILED, knownHead, description);
-      logger.error('file quarantined after processing failed', {
-        ...log,
-        error: description,
-        receiveCount: message.receiveCount,
-        permanent: error instanceof PermanentError,
-      });
-      return {
-        kind: 'record',
-        bytesRead,
-        record: build({
-          status: FileStatus.QUARANTINED,
-          head: knownHead,
-          reason: QuarantineReason.PROCESSING_FAILED,
-          error: description,
-          ...moved,
-        }),
-      };
-    } catch (fallbackError) {
-      if (fallbackError instanceof ObjectGoneError) {
-        try {
-          return await goneOrAlreadyQuarantined();
-        } catch (goneError) {
-          return { kind: 'failed', error: describeError(goneError), bytesRead };
-        }
-      }
-      const fallback = describeError(classifyError(fallbackError));
-      logger.error('file failed and could not be quarantined', {
-        ...log,
-        error: description,
-        quarantineError: fallback,
-      });
-      return { kind: 'failed', error: `${description}; quarantine failed: ${fallback}`, bytesRead };
-    }
+    return await handleFailure(run, caught);
   }
 };

@@ -5,6 +5,12 @@ import { silentLogger } from '../../src/adapters/powertools.ts';
 import type { HandlerConfig, handlerEnvironment } from '../../src/config/handlerConfig.ts';
 import { type PipelineSettings, RESOURCE_NAMES, type ResourceNames } from '../../src/config/settings.ts';
 import { buildIngestHandler, type IngestDeps } from '../../src/handlers/ingest.ts';
+import {
+  createFaultInjector,
+  type FaultInjector,
+  type FaultPlan,
+} from '../../src/local/faults/faultInjector.ts';
+import { createFaultyClients } from '../../src/local/faults/faultyClients.ts';
 import { localHandlerConfig } from '../../src/local/localHandlerConfig.ts';
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { type BatchResult, type Runner, type SqsBatchHandler, startRunner } from '../../src/local/runner.ts';
@@ -33,6 +39,8 @@ export interface LocalPipeline {
   readonly runner: Runner;
   /** Every batch the runner finished, in order. */
   readonly batches: BatchResult[];
+  /** The fault injector of the pipeline's own requests, when `faults` was given. */
+  readonly faults?: FaultInjector;
 }
 
 /** Options of {@link startLocalPipeline}. */
@@ -46,6 +54,8 @@ export interface LocalPipelineOptions {
   readonly deps?: Partial<IngestDeps> | ((clients: AwsClients) => Partial<IngestDeps>);
   /** Wrap the real handler (misbehaving handlers). */
   readonly wrap?: (real: SqsBatchHandler) => SqsBatchHandler;
+  /** Inject AWS faults into the handler's and the runner's requests (never into `clients`). */
+  readonly faults?: FaultPlan;
   /** Run something between provisioning and starting the runner (e.g. upload a dump first). */
   readonly beforeStart?: (clients: AwsClients, resources: LocalResources) => Promise<void>;
 }
@@ -59,16 +69,20 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     names: options.names ?? RESOURCE_NAMES,
   });
   const config = localHandlerConfig(resources, options.settings, options.tunables);
+  const faults = options.faults ? createFaultInjector(options.faults) : undefined;
+  const pipelineClients = faults
+    ? createFaultyClients({ endpoint: options.endpoint, region: clients.region }, faults)
+    : clients;
   const real = buildIngestHandler(config, {
-    clients,
+    clients: pipelineClients,
     ...(process.env.E2E_VERBOSE ? {} : { logger: silentLogger }),
     metrics: noMetrics,
-    ...(typeof options.deps === 'function' ? options.deps(clients) : options.deps),
+    ...(typeof options.deps === 'function' ? options.deps(pipelineClients) : options.deps),
   });
   await options.beforeStart?.(clients, resources);
   const batches: BatchResult[] = [];
   const runner = startRunner({
-    sqs: clients.sqs,
+    sqs: pipelineClients.sqs,
     queueUrl: resources.queueUrl,
     queueArn: resources.queueArn,
     region: clients.region,
@@ -77,8 +91,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     // E2E_VERBOSE=1 shows the runner's log while debugging a test.
     logger: process.env.E2E_VERBOSE ? createRunnerLogger() : silentRunnerLogger,
     onBatch: (b) => batches.push(b),
+    ...(faults
+      ? { crashAfterMs: () => faults.drawCrash(options.settings.functionTimeoutSeconds * 1000) }
+      : {}),
   });
-  return { clients, resources, config, runner, batches };
+  return { clients, resources, config, runner, batches, ...(faults ? { faults } : {}) };
 };
 
 /** Poll `check` until it returns true; fail with `what` after `timeoutMs`. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkCommand } from './check.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { filesCommand } from './files.ts';
 import { replayDlqCommand } from './replay-dlq.ts';
@@ -20,4 +21,5 @@ export const registerCommands = (program: Command): void => {
   program.addCommand(replayDlqCommand());
   program.addCommand(retryCommand());
   program.addCommand(verifyCommand());
+  program.addCommand(checkCommand());
 };

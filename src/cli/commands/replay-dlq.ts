@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cancelDlqReplay } from '../../ops/cancelDlqReplay.ts';
+import type { DlqClass } from '../../ops/checkConsistency.ts';
 import { createDynamoOpsStore } from '../../ops/dynamoOpsStore.ts';
 import { MoveTaskUnsupportedError } from '../../ops/ports.ts';
 import { replayDlq } from '../../ops/replayDlq.ts';
@@ -12,6 +13,7 @@ import { integerIn } from '../options.ts';
 import { toJson } from '../output.ts';
 import { type ProgressStream, progressBar } from '../progressBar.ts';
 import { out, withTarget } from '../run.ts';
+import { parseDlqClass, replayByClass } from './replayByClass.ts';
 
 interface ReplayCliOptions {
   dryRun?: boolean;
@@ -23,6 +25,8 @@ interface ReplayCliOptions {
   cancel?: boolean;
   timeout: number;
   json?: boolean;
+  class?: DlqClass;
+  dropFinished?: boolean;
 }
 
 /** Lines listing messages in the human output at most (the JSON has them all, up to 1,000). */
@@ -130,6 +134,15 @@ export const replayDlqCommand = (): Command =>
         .default(900_000, '15m'),
     )
     .option('--json', 'print the summary as JSON (progress stays on stderr)')
+    .option(
+      '--class <class>',
+      'replay only the messages of one class, judged against the table: notFinished (the upload has no final record), finished, poison; with --dry-run only counts the classes',
+      parseDlqClass,
+    )
+    .option(
+      '--drop-finished',
+      'delete the messages whose upload already has its final record (nobody needs them)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  silent-scalper replay-dlq --dry-run\n  silent-scalper replay-dlq --prefix dumps/2026-11-25/ --max 100 --max-per-second 20\n  silent-scalper replay-dlq --include-poison      # everything, as an SQS move task on AWS\n  silent-scalper replay-dlq --cancel',
@@ -160,6 +173,12 @@ export const replayDlqCommand = (): Command =>
             );
           return;
         }
+        if (options.class || options.dropFinished) {
+          await replayByClass(target, options);
+          return;
+        }
+        // A dry run also shows the class of the DLQ's messages (before the listing, which hides them a while).
+        if (options.dryRun && !options.json) await replayByClass(target, { dryRun: true });
         const controller = new AbortController();
         const onSigint = () => controller.abort();
         process.once('SIGINT', onSigint);

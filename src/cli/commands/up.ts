@@ -7,6 +7,7 @@ import {
   startDashboardServer,
 } from '../../dashboard/index.ts';
 import { type DemoResult, runDemo } from '../../local/demo.ts';
+import { FAULT_KINDS, type FaultPlan, parseFaultPlan } from '../../local/faults/faultInjector.ts';
 import { startLocalRetryTimer } from '../../local/localRetry.ts';
 import { type LocalRuntime, type LocalTunables, startLocalRuntime } from '../../local/localRuntime.ts';
 import { DEFAULT_MOTO_PORT, MotoStartError } from '../../local/moto/motoServer.ts';
@@ -26,8 +27,35 @@ interface UpOptions {
   policy?: string;
   dashboard: boolean;
   dashboardPort: number;
+  faults?: FaultPlan;
   allowOrigin?: string[];
 }
+
+/** `--faults` values: a share (0.3) and/or per-kind rates (latency=0.1). */
+const faultOption = (value: string): FaultPlan => {
+  try {
+    return parseFaultPlan(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
+/**
+ * SIGUSR2 switches fault injection off and on while `up` runs (decision: a signal needs no extra port or
+ * file; `kill -USR2 <pid>`), and prints what was injected so far.
+ */
+const toggleFaultsOnSignal = (runtime: LocalRuntime): (() => void) => {
+  const faults = runtime.faults;
+  if (!faults) return () => {};
+  const toggle = () => {
+    faults.setEnabled(!faults.enabled);
+    out.stderr(
+      `fault injection ${faults.enabled ? 'on' : 'off'}; injected so far: ${JSON.stringify(faults.counters().byKind)}`,
+    );
+  };
+  process.on('SIGUSR2', toggle);
+  return () => process.off('SIGUSR2', toggle);
+};
 
 /** `--allow-origin`: exact `scheme://host[:port]` origins, collected; `*` is what the guard exists to stop. */
 const parseOrigin = (value: string, previous: string[] = []): string[] => {
@@ -140,6 +168,11 @@ export const upCommand = (): Command =>
     )
     .option('--no-dashboard', 'do not start the web dashboard')
     .option(
+      '--faults <rates>',
+      `inject AWS faults into the pipeline's own requests: a share (0.3) and/or per-kind rates (${FAULT_KINDS.join(', ')}), e.g. 0.1,latency=0.05; SIGUSR2 switches them off/on`,
+      faultOption,
+    )
+    .option(
       '--allow-origin <origin...>',
       'let web pages from this origin (e.g. http://localhost:3000) call the local endpoint; every other ' +
         'browser request is refused',
@@ -195,6 +228,7 @@ export const upCommand = (): Command =>
           runner: options.runner,
           jsonLogs: options.jsonLogs ?? false,
           tunables,
+          ...(options.faults ? { faults: options.faults } : {}),
           ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
           portHint: `--port <n> (e.g. silent-scalper up --port ${options.port === DEFAULT_MOTO_PORT ? 4567 : DEFAULT_MOTO_PORT})`,
         });
@@ -271,7 +305,12 @@ export const upCommand = (): Command =>
           );
       }
 
+      const stopToggling = toggleFaultsOnSignal(runtime);
+      if (runtime.faults && !options.jsonLogs)
+        out.stdout(`Fault injection is on (kill -USR2 ${process.pid} switches it off and on).`);
       const received = await signal;
+      stopToggling();
+      if (runtime.faults) out.stderr(`faults injected: ${JSON.stringify(runtime.faults.counters())}`);
       if (!options.jsonLogs) out.stderr(`\n${received}: stopping — finishing in-flight batches, then moto…`);
       await retryTimer?.stop();
       await dashboard?.stop();

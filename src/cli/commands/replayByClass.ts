@@ -1,0 +1,60 @@
+import { InvalidArgumentError } from 'commander';
+import { DlqClass } from '../../ops/checkConsistency.ts';
+
+import { type SortDeadLettersResult, sortDeadLetters } from '../../ops/sortDeadLetters.ts';
+import { renderFields, toJson } from '../output.ts';
+import { out } from '../run.ts';
+import type { Target } from '../target.ts';
+
+/** `--class` values: the DLQ classes of `silent-scalper check`. */
+export const parseDlqClass = (value: string): DlqClass => {
+  const classes = Object.values(DlqClass) as string[];
+  if (!classes.includes(value))
+    throw new InvalidArgumentError(`must be one of ${classes.join(', ')} (got "${value}").`);
+  return value as DlqClass;
+};
+
+/** The options `replay-dlq` takes for class-based sorting. */
+export interface ReplayByClassOptions {
+  readonly class?: DlqClass;
+  readonly dropFinished?: boolean;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+}
+
+const render = (result: SortDeadLettersResult, dryRun: boolean): string =>
+  renderFields([
+    [
+      'DLQ by class',
+      `${result.byClass.poison} poison (needs a person), ${result.byClass.notFinished} file not finished (replay), ${result.byClass.finished} file already finished (safe to drop)`,
+    ],
+    ...(dryRun
+      ? ([['Dry run', 'nothing moved or deleted']] as [string, string][])
+      : ([
+          ['Replayed', String(result.replayed)],
+          ['Dropped', String(result.dropped)],
+          ['Kept', String(result.kept)],
+        ] as [string, string][])),
+  ]);
+
+/**
+ * Classify every DLQ message against the table (poison / file not finished / file already finished);
+ * replay the `--class` ones and, with `--drop-finished`, delete those whose upload already has its final
+ * record (they need nobody). `--dry-run` only counts.
+ */
+export const replayByClass = async (target: Target, options: ReplayByClassOptions): Promise<void> => {
+  const result = await sortDeadLetters(
+    target.clients,
+    {
+      metadataTable: target.names.metadataTable,
+      queueUrl: target.ingestQueueUrl,
+      dlqUrl: target.deadLetterQueueUrl,
+    },
+    {
+      ...(options.class ? { replay: [options.class] } : {}),
+      ...(options.dropFinished ? { drop: [DlqClass.finished] } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
+    },
+  );
+  out.stdout(options.json ? toJson(result) : render(result, options.dryRun ?? false));
+};

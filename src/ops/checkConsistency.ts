@@ -1,0 +1,303 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../adapters/awsClients.ts';
+import { FileStatus } from '../pipeline/constants.ts';
+import { parseS3EventBody } from '../pipeline/s3Event.ts';
+import type { FileRecord } from '../pipeline/types.ts';
+
+/**
+ * The consistency checker: proves, from the outside, that every upload ended in exactly one right place.
+ * Shared by the e2e tests, `npm run load` and `silent-scalper check`. It only reads (the DLQ messages it
+ * looks at are made visible again at once), and it must use clients that see no injected fault.
+ */
+
+/** Where the checker looks. */
+export interface CheckTarget {
+  readonly inputBucket: string;
+  readonly quarantineBucket: string;
+  readonly metadataTable: string;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+}
+
+/** An upload the caller made, when it knows: its bytes' SHA-256 proves they arrived unchanged. */
+export interface ExpectedUpload {
+  readonly key: string;
+  /** Hex SHA-256 of the uploaded bytes. */
+  readonly sha256?: string;
+}
+
+/** The class of one DLQ message (what a person must do about it). */
+export const DlqClass = {
+  /** Not an S3 event: needs a person (nothing can replay it). */
+  poison: 'poison',
+  /** An S3 event whose upload has no final record: needs a replay. */
+  notFinished: 'notFinished',
+  /** An S3 event whose upload already has its final record: safe to drop. */
+  finished: 'finished',
+} as const;
+export type DlqClass = (typeof DlqClass)[keyof typeof DlqClass];
+
+/** What is wrong with one upload. */
+export const ProblemKind = {
+  /** An upload (expected, or an object in a bucket) without any final record. */
+  lost: 'lost',
+  /** More than one upload item for one upload. */
+  duplicated: 'duplicated',
+  /** The object is not where its record says, or is somewhere else too. */
+  misplaced: 'misplaced',
+  /** The object's bytes (or ETag) differ from what was uploaded. */
+  changed: 'changed',
+} as const;
+export type ProblemKind = (typeof ProblemKind)[keyof typeof ProblemKind];
+
+/** One problem found. `key` is hostile text: escape it before printing. */
+export interface CheckProblem {
+  readonly kind: ProblemKind;
+  readonly key: string;
+  readonly detail: string;
+}
+
+/** The checker's verdict, machine-readable (`silent-scalper check --json` prints it as is). */
+export interface CheckResult {
+  /** True when no problem was found, both queues hold nothing that needs the pipeline or a replay. */
+  readonly ok: boolean;
+  readonly uploads: number;
+  readonly byStatus: Record<FileStatus, number>;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly misplaced: number;
+  readonly changed: number;
+  /** Messages still in the ingest queue (visible + in flight + delayed): the pipeline has not drained. */
+  readonly queueMessages: number;
+  readonly dlq: Record<DlqClass, number>;
+  /** At most `maxProblems` problems, the first found. */
+  readonly problems: readonly CheckProblem[];
+}
+
+/** Options of {@link checkConsistency}. */
+export interface CheckOptions {
+  /** Uploads the caller made (all in the input bucket). Without it, uploads are what the buckets and table hold. */
+  readonly expected?: readonly ExpectedUpload[];
+  /** @default 50 */
+  readonly maxProblems?: number;
+}
+
+interface ListedObject {
+  readonly etag: string;
+  readonly size: number;
+}
+
+const listBucket = async (clients: AwsClients, bucket: string): Promise<Map<string, ListedObject>> => {
+  const objects = new Map<string, ListedObject>();
+  let token: string | undefined;
+  do {
+    const page = await clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }),
+    );
+    for (const o of page.Contents ?? [])
+      if (o.Key !== undefined)
+        objects.set(o.Key, { etag: (o.ETag ?? '').replace(/"/g, ''), size: o.Size ?? 0 });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+};
+
+const scanUploads = async (clients: AwsClients, table: string): Promise<FileRecord[]> => {
+  const items: FileRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await clients.dynamo.send(
+      new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
+    for (const item of page.Items ?? []) if (item.recordType === 'UPLOAD') items.push(item as FileRecord);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
+
+const queueDepth = async (clients: AwsClients, queueUrl: string): Promise<number> => {
+  const { Attributes = {} } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+};
+
+/**
+ * Every DLQ message, each received once (hidden meanwhile so the next receive brings new ones), then made
+ * visible again so a replay finds them all.
+ */
+const readDeadLetters = async (clients: AwsClients, dlqUrl: string): Promise<Message[]> => {
+  const seen: Message[] = [];
+  const ids = new Set<string>();
+  for (let emptyReceives = 0; emptyReceives < 2; ) {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        WaitTimeSeconds: 0,
+      }),
+    );
+    const fresh = Messages.filter((m) => m.MessageId && !ids.has(m.MessageId));
+    emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
+    for (const m of fresh) {
+      ids.add(m.MessageId ?? '');
+      seen.push(m);
+    }
+  }
+  for (let i = 0; i < seen.length; i += 10) {
+    const part = seen.slice(i, i + 10);
+    await clients.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: dlqUrl,
+        Entries: part.map((m, j) => ({
+          Id: `m${i + j}`,
+          ReceiptHandle: m.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+  return seen;
+};
+
+/** The identity of one upload: bucket, decoded key and upload id (object version). */
+const uploadIdentity = (bucket: string, key: string, uploadId: string): string =>
+  `${bucket}\u0000${key}\u0000${uploadId}`;
+
+/** Classify one DLQ message against the records the table holds. */
+export const classifyDeadLetter = (body: string, finishedUploads: ReadonlySet<string>): DlqClass => {
+  let parsed: ReturnType<typeof parseS3EventBody>;
+  try {
+    parsed = parseS3EventBody(body);
+  } catch {
+    return DlqClass.poison;
+  }
+  if (parsed.kind !== 'records' || parsed.records.length === 0) return DlqClass.poison;
+  const allFinished = parsed.records.every((r) =>
+    finishedUploads.has(uploadIdentity(r.bucket, r.key, r.uploadId)),
+  );
+  return allFinished ? DlqClass.finished : DlqClass.notFinished;
+};
+
+/** The set of uploads that have a final record (for {@link classifyDeadLetter}). */
+export const finishedUploadsOf = (records: readonly FileRecord[]): Set<string> =>
+  new Set(records.map((r) => uploadIdentity(r.bucket, r.key, r.uploadId)));
+
+const sha256Of = async (clients: AwsClients, bucket: string, key: string): Promise<string> => {
+  const out = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array(0);
+  return createHash('sha256').update(bytes).digest('hex');
+};
+
+/**
+ * Check every upload: exactly one final record; the object where that record says (input bucket for
+ * PROCESSED, the record's quarantine key for QUARANTINED, nowhere for GONE) and nowhere else; its bytes
+ * unchanged (SHA-256 when the caller knows the upload, else the ETag the record holds); no upload item
+ * twice; nothing left in the ingest queue; and every DLQ message classified.
+ */
+export const checkConsistency = async (
+  clients: AwsClients,
+  target: CheckTarget,
+  options: CheckOptions = {},
+): Promise<CheckResult> => {
+  const maxProblems = options.maxProblems ?? 50;
+  const [records, input, quarantine, queueMessages, deadLetters] = await Promise.all([
+    scanUploads(clients, target.metadataTable),
+    listBucket(clients, target.inputBucket),
+    listBucket(clients, target.quarantineBucket),
+    queueDepth(clients, target.queueUrl),
+    readDeadLetters(clients, target.dlqUrl),
+  ]);
+  const problems: CheckProblem[] = [];
+  const counts = { lost: 0, duplicated: 0, misplaced: 0, changed: 0 };
+  const report = (kind: ProblemKind, key: string, detail: string) => {
+    counts[kind] += 1;
+    if (problems.length < maxProblems) problems.push({ kind, key, detail });
+  };
+
+  // Records of the input bucket, by key (a key uploaded once has one upload item).
+  const recordsByKey = new Map<string, FileRecord[]>();
+  for (const r of records) {
+    if (r.bucket !== target.inputBucket) continue;
+    recordsByKey.set(r.key, [...(recordsByKey.get(r.key) ?? []), r]);
+  }
+  const expectedByKey = new Map((options.expected ?? []).map((u) => [u.key, u]));
+  const keys = new Set<string>([
+    ...expectedByKey.keys(),
+    ...recordsByKey.keys(),
+    ...input.keys(),
+    // A quarantined object keeps its key; an object there without any record is a lost upload too.
+    ...quarantine.keys(),
+  ]);
+  const byStatus: Record<FileStatus, number> = { PROCESSED: 0, QUARANTINED: 0, GONE: 0 };
+  const hashChecks: (() => Promise<void>)[] = [];
+
+  for (const key of keys) {
+    const found = recordsByKey.get(key) ?? [];
+    const inInput = input.get(key);
+    const inQuarantine = quarantine.get(key);
+    if (found.length === 0) {
+      const where = [inInput ? 'input' : '', inQuarantine ? 'quarantine' : ''].filter(Boolean).join(' and ');
+      report(ProblemKind.lost, key, `no final record (object ${where ? `in ${where}` : 'nowhere'})`);
+      continue;
+    }
+    const ids = new Set(found.map((r) => r.uploadId));
+    if (found.length > 1 && (ids.size < found.length || expectedByKey.has(key)))
+      report(ProblemKind.duplicated, key, `${found.length} upload items`);
+    const record = found.reduce((a, b) => (a.eventTime >= b.eventTime ? a : b));
+    byStatus[record.status] += 1;
+    let at: { bucket: string; object: ListedObject } | undefined;
+    if (record.status === FileStatus.PROCESSED) {
+      if (!inInput) report(ProblemKind.misplaced, key, 'PROCESSED but not in the input bucket');
+      if (inQuarantine) report(ProblemKind.misplaced, key, 'PROCESSED but also in the quarantine bucket');
+      if (inInput) at = { bucket: target.inputBucket, object: inInput };
+    } else if (record.status === FileStatus.QUARANTINED) {
+      const qKey = record.quarantineKey ?? key;
+      const copy = quarantine.get(qKey);
+      if (!copy) report(ProblemKind.misplaced, key, `QUARANTINED (${record.reason}) but not in quarantine`);
+      if (inInput) report(ProblemKind.misplaced, key, `QUARANTINED (${record.reason}) but still in input`);
+      if (copy) at = { bucket: target.quarantineBucket, object: copy };
+    } else {
+      if (expectedByKey.has(key)) report(ProblemKind.lost, key, 'recorded GONE although nobody deleted it');
+      if (inQuarantine) report(ProblemKind.misplaced, key, 'GONE but in the quarantine bucket');
+    }
+    if (!at) continue;
+    const sha = expectedByKey.get(key)?.sha256;
+    if (record.etag && at.object.etag && record.etag !== at.object.etag)
+      report(ProblemKind.changed, key, `ETag ${at.object.etag} differs from the recorded ${record.etag}`);
+    else if (sha) {
+      const bucket = at.bucket;
+      const objectKey = record.status === FileStatus.QUARANTINED ? (record.quarantineKey ?? key) : key;
+      hashChecks.push(async () => {
+        const actual = await sha256Of(clients, bucket, objectKey);
+        if (actual !== sha) report(ProblemKind.changed, key, 'bytes differ from the upload (SHA-256)');
+      });
+    }
+  }
+  // Hash a few objects at a time: local S3 is best at 2–4 concurrent requests.
+  for (let i = 0; i < hashChecks.length; i += 4)
+    await Promise.all(hashChecks.slice(i, i + 4).map((c) => c()));
+
+  const finished = finishedUploadsOf(records);
+  const dlq: Record<DlqClass, number> = { poison: 0, notFinished: 0, finished: 0 };
+  for (const m of deadLetters) dlq[classifyDeadLetter(m.Body ?? '', finished)] += 1;
+
+  const ok =
+    counts.lost + counts.duplicated + counts.misplaced + counts.changed === 0 &&
+    queueMessages === 0 &&
+    dlq.notFinished === 0;
+  return { ok, uploads: keys.size, byStatus, ...counts, queueMessages, dlq, problems };
+};

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { FileStatus, QuarantineReason } from '../../../src/pipeline/constants.ts';
+import { TransientError } from '../../../src/pipeline/errors.ts';
+import { compilePolicy } from '../../../src/pipeline/policyDocument.ts';
+import type { IngestMessage } from '../../../src/pipeline/ports.ts';
+import { type IngestPipelineConfig, parseBatch, processBatch } from '../../../src/pipeline/processBatch.ts';
+import { type FileProcessingConfig, processFile } from '../../../src/pipeline/processFile.ts';
+import type { S3ObjectEvent } from '../../../src/pipeline/s3Event.ts';
+import { fakePorts } from '../../helpers/fakePorts.ts';
+
+const INPUT = 'in-bucket';
+const QUARANTINE = 'q-bucket';
+const PNG = new Uint8Array([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+]);
+const EXE = new Uint8Array([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff, 0, 0]);
+
+const config: IngestPipelineConfig & FileProcessingConfig = {
+  quarantineBucket: QUARANTINE,
+  maxReceives: 5,
+  sniffBytes: 4100,
+  fileConcurrency: 4,
+  maxFileSizeBytes: 1024 * 1024,
+  blockedTypes: ['exe'],
+  notifyMode: 'failures',
+  alertMaxKeys: 20,
+  timeSafetyMarginMs: 1000,
+  policy: compilePolicy(undefined, { maxFileSizeBytes: 1024 * 1024, blockedTypes: ['exe'] }),
+};
+
+/** An upload in the fake input bucket and the event S3 would send for it. */
+const upload = (ports: ReturnType<typeof fakePorts>, key: string, bytes: Uint8Array): S3ObjectEvent => {
+  const eTag = ports.put(INPUT, key, bytes);
+  return {
+    eventName: 'ObjectCreated:Put',
+    bucket: INPUT,
+    key,
+    size: bytes.length,
+    eTag,
+    eventTime: '2026-12-01T10:00:00.000Z',
+    uploadId: `e:${eTag}`,
+  };
+};
+
+const message = (receiveCount: number, messageId = 'm1') => ({ messageId, receiveCount, sentTimestampMs: 0 });
+
+const s3Body = (event: S3ObjectEvent): string =>
+  JSON.stringify({
+    Records: [
+      {
+        eventName: event.eventName,
+        eventTime: event.eventTime,
+        s3: {
+          bucket: { name: event.bucket },
+          object: { key: encodeURIComponent(event.key), size: event.size, eTag: event.eTag },
+        },
+      },
+    ],
+  });
+
+const budgetOf = (ms: number) => {
+  const end = Date.now() + ms;
+  return { remainingMs: () => end - Date.now() };
+};
+
+describe('processFile on fake ports', () => {
+  it('acknowledges a redelivered upload that already has its final record, moving and rewriting nothing', async () => {
+    // Prepare: the first delivery recorded the PNG PROCESSED (its delete failed, so it comes back)
+    const ports = fakePorts();
+    const event = upload(ports, 'photo.png', PNG);
+    const first = await processFile(event, message(1), config, ports.deps);
+    if (first.kind !== 'record') throw new Error('first delivery did not produce a record');
+    await ports.deps.metadataStore.batchPut([first.record]);
+    // A transient error on the last receive would send it to the PROCESSING_FAILED fallback
+    ports.fault = (call) => (call === 'readPrefix' ? new TransientError('503 SlowDown') : undefined);
+
+    // Act
+    const again = await processFile(event, message(5, 'm2'), config, ports.deps);
+
+    // Assess
+    expect(again.kind).toBe('finished');
+    expect(ports.has(INPUT, 'photo.png')).toBe(true);
+    expect(ports.has(QUARANTINE, 'photo.png')).toBe(false);
+    expect(ports.items()).toHaveLength(1);
+    expect(ports.items()[0]).toMatchObject({ status: FileStatus.PROCESSED, messageId: 'm1' });
+  });
+
+  it('on the last receive, looks up the record before the fallback and never moves a finished file', async () => {
+    // Prepare: the record lookup itself fails once on the redelivery, then the read fails
+    const ports = fakePorts();
+    const event = upload(ports, 'ok.png', PNG);
+    const first = await processFile(event, message(1), config, ports.deps);
+    if (first.kind !== 'record') throw new Error('no record');
+    await ports.deps.metadataStore.batchPut([first.record]);
+    let lookups = 0;
+    ports.fault = (call) => {
+      if (call === 'fileHistory' && ++lookups === 1) return new TransientError('throttled');
+      return undefined;
+    };
+
+    // Act
+    const outcome = await processFile(event, message(5, 'm2'), config, ports.deps);
+
+    // Assess: the fallback's own lookup found the record
+    expect(outcome.kind).toBe('finished');
+    expect(ports.has(QUARANTINE, 'ok.png')).toBe(false);
+    expect(ports.calls.filter((c) => c === 'copyObject')).toEqual([]);
+  });
+
+  it('quarantines a file without a record as PROCESSING_FAILED on its last receive', async () => {
+    // Prepare
+    const ports = fakePorts();
+    const event = upload(ports, 'stuck.png', PNG);
+    ports.fault = (call) => (call === 'readPrefix' ? new TransientError('503') : undefined);
+
+    // Act
+    const outcome = await processFile(event, message(5), config, ports.deps);
+
+    // Assess
+    expect(outcome.kind).toBe('record');
+    if (outcome.kind !== 'record') return;
+    expect(outcome.record).toMatchObject({
+      status: FileStatus.QUARANTINED,
+      reason: QuarantineReason.PROCESSING_FAILED,
+    });
+    expect(ports.has(QUARANTINE, 'stuck.png')).toBe(true);
+    expect(ports.has(INPUT, 'stuck.png')).toBe(false);
+  });
+
+  it('recognises a copy whose response was lost: the next attempt ends with the file in quarantine only', async () => {
+    // Prepare: the copy is done but its answer is lost, so the delete never runs
+    const ports = fakePorts();
+    const event = upload(ports, 'tool.exe', EXE);
+    ports.fault = (call) => (call === 'copyObject' ? 'afterWork' : undefined);
+    const first = await processFile(event, message(1), config, ports.deps);
+    expect(first.kind).toBe('failed');
+    expect([ports.has(INPUT, 'tool.exe'), ports.has(QUARANTINE, 'tool.exe')]).toEqual([true, true]);
+
+    // Act: the redelivery, without faults
+    ports.fault = undefined;
+    const second = await processFile(event, message(2, 'm2'), config, ports.deps);
+
+    // Assess
+    expect(second.kind).toBe('record');
+    if (second.kind !== 'record') return;
+    expect(second.record).toMatchObject({
+      status: FileStatus.QUARANTINED,
+      reason: QuarantineReason.BLOCKED_TYPE,
+    });
+    expect([ports.has(INPUT, 'tool.exe'), ports.has(QUARANTINE, 'tool.exe')]).toEqual([false, true]);
+  });
+
+  it('rebuilds the record from its own quarantine copy when the move was done but the record was not written', async () => {
+    // Prepare: a first delivery moved the file; its record write was lost
+    const ports = fakePorts();
+    const event = upload(ports, 'tool.exe', EXE);
+    const first = await processFile(event, message(1), config, ports.deps);
+    expect(first.kind).toBe('record');
+
+    // Act
+    const again = await processFile(event, message(2, 'm2'), config, ports.deps);
+
+    // Assess
+    expect(again.kind).toBe('record');
+    if (again.kind !== 'record') return;
+    expect(again.record).toMatchObject({
+      status: FileStatus.QUARANTINED,
+      reason: QuarantineReason.BLOCKED_TYPE,
+    });
+  });
+});
+
+describe('processBatch steps on fake ports', () => {
+  it('parse: separates poison and starts files on their last receive first', () => {
+    // Prepare
+    const ports = fakePorts();
+    const a = upload(ports, 'a.png', PNG);
+    const b = upload(ports, 'b.png', PNG);
+    const messages: IngestMessage[] = [
+      { messageId: 'a', body: s3Body(a), receiveCount: 1, sentTimestampMs: 0 },
+      { messageId: 'x', body: 'not json', receiveCount: 1, sentTimestampMs: 0 },
+      { messageId: 'b', body: s3Body(b), receiveCount: 5, sentTimestampMs: 0 },
+    ];
+
+    // Act
+    const parsed = parseBatch(messages, ports.deps.logger);
+
+    // Assess
+    expect(parsed.tasks.map((t) => t.message.messageId)).toEqual(['b', 'a']);
+    expect(parsed.poison.map((p) => p.message.messageId)).toEqual(['x']);
+  });
+
+  it('acknowledges a finished redelivery without writing, and answers in time when the table never does', async () => {
+    // Prepare: one upload already finished; BatchWriteItem hangs for the next one
+    const ports = fakePorts();
+    const done = upload(ports, 'done.png', PNG);
+    const first = await processFile(done, message(1, 'd1'), config, ports.deps);
+    if (first.kind !== 'record') throw new Error('no record');
+    await ports.deps.metadataStore.batchPut([first.record]);
+    const fresh = upload(ports, 'fresh.png', PNG);
+    const hanging = ports.deps.metadataStore;
+    const deps = {
+      ...ports.deps,
+      metadataStore: { ...hanging, batchPut: () => new Promise<never>(() => {}) },
+    };
+    const messages: IngestMessage[] = [
+      { messageId: 'd2', body: s3Body(done), receiveCount: 2, sentTimestampMs: 0 },
+      { messageId: 'f1', body: s3Body(fresh), receiveCount: 1, sentTimestampMs: 0 },
+    ];
+
+    // Act
+    const started = Date.now();
+    const outcome = await processBatch(messages, budgetOf(2000), config, deps);
+
+    // Assess: the finished one is acknowledged, the unwritten one retried, all within the 2 s budget
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(outcome.filesAlreadyFinished).toBe(1);
+    expect(outcome.response.batchItemFailures).toEqual([{ itemIdentifier: 'f1' }]);
+    expect(outcome.written).toEqual([]);
+  });
+});
