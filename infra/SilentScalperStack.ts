@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { STACK_OUTPUTS } from './outputs.ts';
+import { STACK_OUTPUTS } from '../src/config/stackOutputs.ts';
 import { SilentScalperPipeline, type SilentScalperPipelineProps } from './SilentScalperPipeline.ts';
 
 export {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_STACK_NAME } from '../src/config/stackOutputs.ts';
 import { projectPath } from './constructs/PipelineFunction.ts';
 import { propsFromContext } from './contextProps.ts';
-import { DEFAULT_STACK_NAME } from './outputs.ts';
 import { SilentScalperStack, type SilentScalperStackProps } from './SilentScalperStack.ts';
 
 /** Options of {@link buildApp}. */

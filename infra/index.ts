@@ -5,6 +5,7 @@
 
 export type { RetryPolicy } from '../src/config/retryConfig.ts';
 export { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../src/config/settings.ts';
+export { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../src/config/stackOutputs.ts';
 export { IngestQueues } from './constructs/IngestQueues.ts';
 export { MetadataTable } from './constructs/MetadataTable.ts';
 export {
@@ -17,7 +18,6 @@ export { PipelineDashboard } from './constructs/PipelineDashboard.ts';
 export { PipelineFunction } from './constructs/PipelineFunction.ts';
 export { QuarantineRetry } from './constructs/QuarantineRetry.ts';
 export { SecureBucket } from './constructs/SecureBucket.ts';
-export { DEFAULT_STACK_NAME, STACK_OUTPUTS } from './outputs.ts';
 export {
   BUCKET_BASELINE_WARNING,
   IMPORTED_BUCKET_WARNING,

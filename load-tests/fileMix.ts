@@ -1,4 +1,5 @@
-import { FileStatus, QuarantineReason } from '../src/pipeline/constants.ts';
+import { SAMPLE_EXPECTATIONS, SampleKind, sampleFile } from '../src/local/samples.ts';
+import type { FileStatus, QuarantineReason } from '../src/pipeline/constants.ts';
 
 /** What the pipeline must record for one upload: the terminal state its kind calls for. */
 export interface ExpectedOutcome {
@@ -35,121 +36,46 @@ export type FileKind = (typeof FileKind)[keyof typeof FileKind];
 interface KindSpec {
   /** Relative frequency in the mix. */
   readonly weight: number;
-  readonly extension: string;
-  readonly contentType: string;
-  /** Bytes the file starts with (its magic number), or a text generator for text kinds. */
-  readonly header: (size: number) => Uint8Array;
-  readonly text?: boolean;
+  /**
+   * The sample file (`src/local/samples.ts`, the one generator of real minimal files) the body starts
+   * with; its extension and content type name the upload. The rest of the body is filler.
+   */
+  readonly sample: SampleKind;
+  /** Pad with text lines rather than random bytes. */
+  readonly text: boolean;
+  /** What the pipeline must record for it (the sample kind's outcome under the default policy). */
   readonly expected: ExpectedOutcome;
-  /** Fixed size (the empty file); otherwise drawn from the size mix. */
-  readonly fixedSize?: number;
 }
 
-const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
-const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
-
-/**
- * PNG signature, a 13-byte IHDR chunk, then the header of one IDAT chunk that spans the rest of the file:
- * `file-type` walks the chunks, so random bytes right after IHDR would not read as a PNG.
- */
-const pngHeader = (size: number): Uint8Array => {
-  const header = new Uint8Array(8 + 25 + 8);
-  const view = new DataView(header.buffer);
-  header.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 0);
-  view.setUint32(8, 13);
-  header.set(ascii('IHDR'), 12);
-  view.setUint32(16, 256); // width
-  view.setUint32(20, 256); // height
-  header.set([8, 2, 0, 0, 0], 24); // 8-bit RGB
-  view.setUint32(33, Math.max(0, size - header.length - 4));
-  header.set(ascii('IDAT'), 37);
-  return header;
+/** The outcome the default policy owes a sample kind (`SAMPLE_EXPECTATIONS`, without the mime). */
+const expectedOf = (kind: SampleKind): ExpectedOutcome => {
+  const { status, reason } = SAMPLE_EXPECTATIONS[kind];
+  return reason ? { status, reason } : { status };
 };
-
-const processed: ExpectedOutcome = { status: FileStatus.PROCESSED };
-const quarantined = (reason: QuarantineReason): ExpectedOutcome => ({
-  status: FileStatus.QUARANTINED,
-  reason,
-});
 
 /**
  * The mix: ~96 % good files of common types, ~4 % bad ones (empty, executables, a PDF named `.jpg`).
- * Magic numbers are the ones `file-type` keys on (PNG signature, JPEG SOI+APP0, `%PDF-`, gzip, MZ, ELF).
+ * Each kind's bytes begin with a real minimal file of that kind (a complete PNG, so `file-type`, which
+ * walks PNG chunks, stops at IEND before the filler), which is what `file-type` keys on.
  */
+const spec = (weight: number, sample: SampleKind, text = false): KindSpec => ({
+  weight,
+  sample,
+  text,
+  expected: expectedOf(sample),
+});
+
 export const KIND_SPECS: Readonly<Record<FileKind, KindSpec>> = {
-  png: {
-    weight: 22,
-    extension: 'png',
-    contentType: 'image/png',
-    header: pngHeader,
-    expected: processed,
-  },
-  jpeg: {
-    weight: 22,
-    extension: 'jpg',
-    contentType: 'image/jpeg',
-    header: () => bytes(0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00),
-    expected: processed,
-  },
-  pdf: {
-    weight: 18,
-    extension: 'pdf',
-    contentType: 'application/pdf',
-    header: () => ascii('%PDF-1.7\n%\u00e2\u00e3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n'),
-    expected: processed,
-  },
-  gzip: {
-    weight: 10,
-    extension: 'gz',
-    contentType: 'application/gzip',
-    header: () => bytes(0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03),
-    expected: processed,
-  },
-  csv: {
-    weight: 14,
-    extension: 'csv',
-    contentType: 'text/csv',
-    header: () => ascii('id,name,amount,created_at\n'),
-    text: true,
-    expected: processed,
-  },
-  json: {
-    weight: 10,
-    extension: 'json',
-    contentType: 'application/json',
-    header: () => ascii('{"records":[\n'),
-    text: true,
-    expected: processed,
-  },
-  empty: {
-    weight: 1.5,
-    extension: 'txt',
-    contentType: 'text/plain',
-    header: () => new Uint8Array(0),
-    fixedSize: 0,
-    expected: quarantined(QuarantineReason.EMPTY_FILE),
-  },
-  exe: {
-    weight: 1,
-    extension: 'exe',
-    contentType: 'application/vnd.microsoft.portable-executable',
-    header: () => bytes(0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00),
-    expected: quarantined(QuarantineReason.BLOCKED_TYPE),
-  },
-  elf: {
-    weight: 0.5,
-    extension: 'bin',
-    contentType: 'application/octet-stream',
-    header: () => bytes(0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x00),
-    expected: quarantined(QuarantineReason.BLOCKED_TYPE),
-  },
-  mislabelled: {
-    weight: 1,
-    extension: 'jpg',
-    contentType: 'image/jpeg',
-    header: () => ascii('%PDF-1.4\n%\u00e2\u00e3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n'),
-    expected: quarantined(QuarantineReason.TYPE_MISMATCH),
-  },
+  png: spec(22, SampleKind.png),
+  jpeg: spec(22, SampleKind.jpeg),
+  pdf: spec(18, SampleKind.pdf),
+  gzip: spec(10, SampleKind.gzip),
+  csv: spec(14, SampleKind.csv, true),
+  json: spec(10, SampleKind.json, true),
+  empty: spec(1.5, SampleKind.empty),
+  exe: spec(1, SampleKind.exe),
+  elf: spec(0.5, SampleKind.elf),
+  mislabelled: spec(1, SampleKind.mismatch),
 };
 
 /** A source of uniform numbers in [0, 1): `Math.random`, or a seeded one for reproducible mixes. */
@@ -219,7 +145,7 @@ const fillerFor = (text: boolean): Uint8Array => {
         lines.push(line);
         length += line.length;
       }
-      textFiller = ascii(lines.join('')).subarray(0, FILLER_BYTES);
+      textFiller = new TextEncoder().encode(lines.join('')).subarray(0, FILLER_BYTES);
     }
     return textFiller;
   }
@@ -231,13 +157,13 @@ const fillerFor = (text: boolean): Uint8Array => {
   return binaryFiller;
 };
 
-/** Bytes of one file: the kind's header, then filler up to `size` (the header alone when larger). */
+/** Bytes of one file: the kind's sample file, then filler up to `size` (the sample alone when larger). */
 export const fileBody = (kind: FileKind, size: number): Uint8Array => {
   const spec = KIND_SPECS[kind];
-  const header = spec.header(size);
-  const body = new Uint8Array(Math.max(size, header.length));
+  const header = sampleFile(spec.sample).bytes;
+  const body = new Uint8Array(kind === FileKind.EMPTY ? 0 : Math.max(size, header.length));
   body.set(header, 0);
-  const filler = fillerFor(spec.text === true);
+  const filler = fillerFor(spec.text);
   for (let offset = header.length; offset < body.length; offset += filler.length) {
     body.set(filler.subarray(0, Math.min(filler.length, body.length - offset)), offset);
   }
@@ -260,8 +186,15 @@ export const generateFile = (args: {
 }): GeneratedFile => {
   const kind = args.kind ?? drawKind(args.random);
   const spec = KIND_SPECS[kind];
-  const size = spec.fixedSize ?? args.size ?? drawSize(args.random);
+  const size = kind === FileKind.EMPTY ? 0 : (args.size ?? drawSize(args.random));
   const folder = FOLDERS[Math.floor(args.random() * FOLDERS.length)] ?? 'inbox';
-  const key = `${args.prefix}/${folder}/${kind}-${args.sequence}.${spec.extension}`;
-  return { kind, key, body: fileBody(kind, size), contentType: spec.contentType, expected: spec.expected };
+  const sample = sampleFile(spec.sample);
+  const key = `${args.prefix}/${folder}/${kind}-${args.sequence}.${sample.ext}`;
+  return {
+    kind,
+    key,
+    body: fileBody(kind, size),
+    contentType: sample.contentType,
+    expected: expectedOf(spec.sample),
+  };
 };

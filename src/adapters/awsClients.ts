@@ -3,6 +3,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Env } from '../config/envReader.ts';
+import { loadAwsTarget } from '../config/handlerConfig.ts';
 
 /** The AWS clients every part of Silent Scalper uses, built once and shared. */
 export interface AwsClients {
@@ -57,4 +59,16 @@ export const createAwsClients = (options: AwsClientOptions = {}, hasCredentials 
     region,
     ...(endpoint ? { endpoint } : {}),
   };
+};
+
+/**
+ * The clients of a Lambda entry point (both handlers build theirs here): `AWS_ENDPOINT_URL`, the region and
+ * whether credentials are configured, read from the environment by `src/config`.
+ */
+export const createAwsClientsFromEnvironment = (env?: Env): AwsClients => {
+  const target = loadAwsTarget(env);
+  return createAwsClients(
+    { ...(target.endpoint ? { endpoint: target.endpoint } : {}), region: target.region },
+    target.hasCredentials,
+  );
 };

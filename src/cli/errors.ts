@@ -1,11 +1,11 @@
+import { SilentScalperError } from '../pipeline/errors.ts';
 /** An error the CLI explains itself: the message says what is wrong and how to fix it. */
-export class CliError extends Error {
+export class CliError extends SilentScalperError {
   constructor(
     message: string,
     public readonly exitCode = 1,
   ) {
     super(message);
-    this.name = 'CliError';
   }
 }
 

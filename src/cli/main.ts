@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_STACK_NAME } from '../../infra/outputs.ts';
+import { DEFAULT_STACK_NAME } from '../config/stackOutputs.ts';
 import { printable } from '../text/printable.js';
 import { registerCommands } from './commands/index.ts';
 import { CliError, explainError } from './errors.ts';

@@ -1,19 +1,11 @@
 /** Rendering for the terminal: sizes, durations, aligned tables and the upload progress bar. */
 import stringWidth from 'string-width';
+/** Sizes are formatted by the one shared `formatBytes` (also served to the dashboard's browser code). */
+import { formatBytes } from '../text/formatBytes.js';
 import { printable } from '../text/printable.js';
+import { type ProgressBar, type ProgressStream, progressBar } from './progressBar.ts';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
-
-/** `0 B`, `999 B`, `1.5 KiB`, `12.0 MiB` (binary units, one decimal above bytes). */
-export const formatBytes = (bytes: number): string => {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-};
+export { formatBytes };
 
 /** `850 ms`, `1.4 s`, `2 m 03 s`, `1 h 05 m`. */
 export const formatDuration = (ms: number): string => {
@@ -100,12 +92,7 @@ export const renderFields = (
   return shown.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${printable(String(v))}`).join('\n');
 };
 
-/** Where the progress bar writes: a TTY redraws one line; anything else gets a line per 10 %. */
-export interface ProgressStream {
-  write(text: string): unknown;
-  readonly isTTY?: boolean;
-  readonly columns?: number;
-}
+export type { ProgressStream } from './progressBar.ts';
 
 /** Options of {@link Progress}. */
 export interface ProgressOptions {
@@ -123,14 +110,20 @@ export class Progress {
   private doneFiles = 0;
   private doneBytes = 0;
   private failedFiles = 0;
-  private lastDraw = Number.NEGATIVE_INFINITY;
   private lastDecile = 0;
   private readonly startedAt: number;
   private readonly now: () => number;
+  private readonly bar: ProgressBar;
 
   constructor(private readonly options: ProgressOptions) {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
+    this.bar = progressBar({
+      stream: options.stream,
+      barWidth: (columns) => Math.max(10, Math.min(30, columns - 70)),
+      now: this.now,
+      ...(options.redrawIntervalMs !== undefined ? { redrawIntervalMs: options.redrawIntervalMs } : {}),
+    });
   }
 
   /** Count bytes sent (a whole small file, or one part of a large one). */
@@ -149,7 +142,7 @@ export class Progress {
   /** Draw the final state and end the line. */
   finish(): void {
     this.draw(true);
-    if (this.options.stream.isTTY) this.options.stream.write('\n');
+    this.bar.finish();
   }
 
   /** The current line, without control characters. */
@@ -164,25 +157,16 @@ export class Progress {
   }
 
   private draw(force: boolean): void {
-    const { stream } = this.options;
-    const now = this.now();
-    if (stream.isTTY) {
-      if (!force && now - this.lastDraw < (this.options.redrawIntervalMs ?? 100)) return;
-      this.lastDraw = now;
-      const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - 70));
-      const { totalFiles } = this.options;
-      const filled = totalFiles > 0 ? Math.round((this.doneFiles / totalFiles) * width) : width;
-      const bar = `${'█'.repeat(filled)}${'░'.repeat(Math.max(0, width - filled))}`;
-      // \r returns to the line start and ESC[2K clears it, so the bar redraws in place.
-      stream.write(`\r\x1b[2K${bar} ${this.line()}`);
+    const { totalFiles } = this.options;
+    if (this.bar.isTTY) {
+      this.bar.redraw(totalFiles > 0 ? this.doneFiles / totalFiles : 1, this.line(), force);
       return;
     }
-    const { totalFiles } = this.options;
     const decile = totalFiles > 0 ? Math.floor((this.doneFiles / totalFiles) * 10) : 10;
     // Not a terminal (a log, a pipe): a line per tenth of the files, the summary says the rest.
     if (decile > this.lastDecile) {
       this.lastDecile = decile;
-      stream.write(`${this.line()}\n`);
+      this.bar.log(this.line());
     }
   }
 }

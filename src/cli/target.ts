@@ -4,10 +4,10 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
-import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../../infra/outputs.ts';
 import { type AwsClients, createAwsClients } from '../adapters/awsClients.ts';
 import { loadAwsTarget } from '../config/handlerConfig.ts';
 import { RESOURCE_NAMES, type ResourceNames } from '../config/settings.ts';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../config/stackOutputs.ts';
 import { CliError, connectionErrorCode, type ErrorContext } from './errors.ts';
 
 /** Where a command acts, as given on the command line (or the environment, through option parsing). */

@@ -1,14 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  type S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import pLimit from 'p-limit';
 import { OBJECT_METADATA } from '../pipeline/constants.ts';
 import { contentTypeFor } from './contentType.ts';
@@ -137,64 +131,37 @@ export const uploadFile = async (file: LocalFile, options: UploadFileOptions): P
   options.onBytes?.(file.size);
 };
 
+/**
+ * A large file in parts with the SDK's own multipart uploader (`@aws-sdk/lib-storage` `Upload`): it reads
+ * the stream part by part, sends `PART_CONCURRENCY` parts at once with CRC32 checksums, and aborts the
+ * multipart upload when a part fails (an unfinished one keeps its parts, and their cost, until aborted).
+ */
 const uploadMultipart = async (
   file: LocalFile,
   common: { Bucket: string; Key: string; ContentType: string; Metadata: Record<string, string> },
   options: UploadFileOptions,
 ): Promise<void> => {
-  const { s3 } = options;
   const partSize = Math.max(
     MIN_PART_SIZE_BYTES,
     options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES,
     Math.ceil(file.size / MAX_PARTS),
   );
-  const partCount = Math.ceil(file.size / partSize);
-  const created = await s3.send(new CreateMultipartUploadCommand({ ...common, ChecksumAlgorithm: 'CRC32' }));
-  const uploadId = created.UploadId;
-  if (!uploadId) throw new Error(`CreateMultipartUpload for ${file.key} returned no UploadId`);
-  const handle = await open(file.path, 'r');
-  try {
-    const limit = pLimit(PART_CONCURRENCY);
-    const parts = await Promise.all(
-      Array.from({ length: partCount }, (_, index) =>
-        limit(async () => {
-          const start = index * partSize;
-          const length = Math.min(partSize, file.size - start);
-          const body = Buffer.alloc(length);
-          const { bytesRead } = await handle.read(body, 0, length, start);
-          if (bytesRead !== length) throw new Error(`${file.path} changed while uploading (short read)`);
-          const out = await s3.send(
-            new UploadPartCommand({
-              Bucket: common.Bucket,
-              Key: common.Key,
-              UploadId: uploadId,
-              PartNumber: index + 1,
-              Body: body,
-              ChecksumAlgorithm: 'CRC32',
-            }),
-          );
-          options.onBytes?.(length);
-          return { PartNumber: index + 1, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32 };
-        }),
-      ),
-    );
-    await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: common.Bucket,
-        Key: common.Key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-    );
-  } catch (error) {
-    // An unfinished multipart upload keeps its parts (and their storage cost) until aborted.
-    await s3
-      .send(new AbortMultipartUploadCommand({ Bucket: common.Bucket, Key: common.Key, UploadId: uploadId }))
-      .catch(() => undefined);
-    throw error;
-  } finally {
-    await handle.close();
-  }
+  const upload = new Upload({
+    client: options.s3,
+    params: { ...common, Body: createReadStream(file.path), ChecksumAlgorithm: 'CRC32' },
+    partSize,
+    queueSize: PART_CONCURRENCY,
+    leavePartsOnError: false,
+  });
+  // `loaded` is cumulative: pass on what each event adds, so the progress bar counts every byte once.
+  let reported = 0;
+  upload.on('httpUploadProgress', ({ loaded }) => {
+    if (loaded === undefined || loaded <= reported) return;
+    options.onBytes?.(loaded - reported);
+    reported = loaded;
+  });
+  await upload.done();
+  if (reported < file.size) options.onBytes?.(file.size - reported);
 };
 
 /** A file that could not be uploaded. */

@@ -1,9 +1,12 @@
 import { NotifyMode } from '../pipeline/constants.ts';
-import { ConfigError } from '../pipeline/errors.ts';
-import { compilePolicy, type Policy, type PolicyDocument } from '../pipeline/policyDocument.ts';
+import type { IngestPipelineConfig } from '../pipeline/ingestPipelineConfig.ts';
+import { compilePolicy, type PolicyDocument } from '../pipeline/policyDocument.ts';
+import { ConfigError } from './configError.ts';
+import { type Env, envReader } from './envReader.ts';
 import { InvalidPolicyError, parsePolicyText, policyEnvValue } from './policyFile.ts';
+import { toEnvironment } from './toEnvironment.ts';
 
-/** Environment variable names of the ingest handler (the contract in DESIGN.md plus tunables). */
+/** Environment variable names of the ingest handler (the contract in docs/architecture.md plus tunables). */
 export const HANDLER_ENV = {
   metadataTable: 'METADATA_TABLE',
   quarantineBucket: 'QUARANTINE_BUCKET',
@@ -56,35 +59,16 @@ export const DEFAULT_BLOCKED_TYPES: readonly string[] = [
   'sh',
 ];
 
-/** Validated handler configuration. Read once per cold start. */
-export interface HandlerConfig {
+/**
+ * Validated handler configuration. Read once per cold start. The pipeline declares the settings it uses
+ * ({@link IngestPipelineConfig}); this adds where the handler's own clients point.
+ */
+export interface HandlerConfig extends IngestPipelineConfig {
   readonly metadataTable: string;
-  readonly quarantineBucket: string;
   readonly alertsTopicArn: string;
   readonly dlqUrl: string;
-  /** Must equal the queue's maxReceiveCount. */
-  readonly maxReceives: number;
-  /** Bytes read by the single ranged GET. @default 4100 */
-  readonly sniffBytes: number;
-  /** Files processed concurrently per invocation. @default 16 */
-  readonly fileConcurrency: number;
-  /** Larger files are quarantined TOO_LARGE. @default 5 GiB */
-  readonly maxFileSizeBytes: number;
-  /** Sniffed extensions quarantined as BLOCKED_TYPE (the default rule's `block` unless the policy sets one). */
-  readonly blockedTypes: readonly string[];
-  /** The policy file's document from `POLICY`, when set (docs/policy.md). */
+  /** The policy file's document from `POLICY`, when set (docs/policy.md); the pipeline uses `policy`. */
   readonly policyDocument?: PolicyDocument;
-  /**
-   * The compiled policy: the document's rules, then its default rule, whose unset fields come from
-   * MAX_FILE_SIZE_BYTES and BLOCKED_TYPES (so settings from before policy files keep working).
-   */
-  readonly policy: Policy;
-  /** @default failures */
-  readonly notifyMode: NotifyMode;
-  /** Keys listed in one alert at most. @default 20 */
-  readonly alertMaxKeys: number;
-  /** Stop starting files when less time than this remains. @default 5000 */
-  readonly timeSafetyMarginMs: number;
 }
 
 /** Defaults of the tunables. */
@@ -97,33 +81,13 @@ export const DEFAULT_TUNABLES = {
   timeSafetyMarginMs: 5000,
 } as const;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const required = (env: Env, name: string): string => {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(name, 'is required but not set');
-  return value;
-};
-
-/** An integer in [min, max]; `fallback` undefined makes the variable required. */
-const integer = (env: Env, name: string, fallback: number | undefined, min: number, max: number): number => {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') {
-    if (fallback === undefined) throw new ConfigError(name, 'is required but not set');
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
-  return value;
-};
-
 /**
  * Parse and validate the handler's environment. Throws {@link ConfigError} naming the variable.
  * This and the CLI's option parsing are the only places that read environment variables.
  */
 export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
-  const notifyRaw = env[HANDLER_ENV.notifyMode]?.trim() || DEFAULT_TUNABLES.notifyMode;
+  const read = envReader(env);
+  const notifyRaw = read.optional(HANDLER_ENV.notifyMode) ?? DEFAULT_TUNABLES.notifyMode;
   const modes = Object.values(NotifyMode) as string[];
   if (!modes.includes(notifyRaw))
     throw new ConfigError(HANDLER_ENV.notifyMode, `must be one of ${modes.join(', ')} (got "${notifyRaw}")`);
@@ -135,14 +99,13 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
           .split(',')
           .map((t) => t.trim().toLowerCase())
           .filter(Boolean);
-  const maxFileSizeBytes = integer(
-    env,
+  const maxFileSizeBytes = read.integer(
     HANDLER_ENV.maxFileSizeBytes,
     DEFAULT_TUNABLES.maxFileSizeBytes,
     1,
     Number.MAX_SAFE_INTEGER,
   );
-  const policyRaw = env[HANDLER_ENV.policy]?.trim();
+  const policyRaw = read.optional(HANDLER_ENV.policy);
   let policyDocument: PolicyDocument | undefined;
   try {
     policyDocument = policyRaw ? parsePolicyText(policyRaw, HANDLER_ENV.policy) : undefined;
@@ -155,21 +118,20 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
     throw error;
   }
   return {
-    metadataTable: required(env, HANDLER_ENV.metadataTable),
-    quarantineBucket: required(env, HANDLER_ENV.quarantineBucket),
-    alertsTopicArn: required(env, HANDLER_ENV.alertsTopicArn),
-    dlqUrl: required(env, HANDLER_ENV.dlqUrl),
-    maxReceives: integer(env, HANDLER_ENV.maxReceives, undefined, 1, 1000),
-    sniffBytes: integer(env, HANDLER_ENV.sniffBytes, DEFAULT_TUNABLES.sniffBytes, 16, 1024 * 1024),
-    fileConcurrency: integer(env, HANDLER_ENV.fileConcurrency, DEFAULT_TUNABLES.fileConcurrency, 1, 256),
+    metadataTable: read.required(HANDLER_ENV.metadataTable),
+    quarantineBucket: read.required(HANDLER_ENV.quarantineBucket),
+    alertsTopicArn: read.required(HANDLER_ENV.alertsTopicArn),
+    dlqUrl: read.required(HANDLER_ENV.dlqUrl),
+    maxReceives: read.integer(HANDLER_ENV.maxReceives, undefined, 1, 1000),
+    sniffBytes: read.integer(HANDLER_ENV.sniffBytes, DEFAULT_TUNABLES.sniffBytes, 16, 1024 * 1024),
+    fileConcurrency: read.integer(HANDLER_ENV.fileConcurrency, DEFAULT_TUNABLES.fileConcurrency, 1, 256),
     maxFileSizeBytes,
     blockedTypes,
     ...(policyDocument ? { policyDocument } : {}),
     policy: compilePolicy(policyDocument, { maxFileSizeBytes, blockedTypes }),
     notifyMode: notifyRaw as NotifyMode,
-    alertMaxKeys: integer(env, HANDLER_ENV.alertMaxKeys, DEFAULT_TUNABLES.alertMaxKeys, 0, 1000),
-    timeSafetyMarginMs: integer(
-      env,
+    alertMaxKeys: read.integer(HANDLER_ENV.alertMaxKeys, DEFAULT_TUNABLES.alertMaxKeys, 0, 1000),
+    timeSafetyMarginMs: read.integer(
       HANDLER_ENV.timeSafetyMarginMs,
       DEFAULT_TUNABLES.timeSafetyMarginMs,
       0,
@@ -195,25 +157,14 @@ export const handlerEnvironment = (args: {
     >
   >;
 }): Record<string, string> => {
-  const env: Record<string, string> = {
-    [HANDLER_ENV.metadataTable]: args.metadataTable,
-    [HANDLER_ENV.quarantineBucket]: args.quarantineBucket,
-    [HANDLER_ENV.alertsTopicArn]: args.alertsTopicArn,
-    [HANDLER_ENV.dlqUrl]: args.dlqUrl,
-    [HANDLER_ENV.maxReceives]: String(args.maxReceives),
+  const { tunables, ...required } = args;
+  const { policyDocument, ...rest } = tunables ?? {};
+  return {
+    ...toEnvironment(HANDLER_ENV, { ...required, ...rest }),
+    // The policy travels as compact JSON in one variable: no extra API call or bundled file at cold start,
+    // and the same value in CDK and locally. policyEnvValue refuses one too big for Lambda's 4 KB.
+    ...(policyDocument !== undefined ? { [HANDLER_ENV.policy]: policyEnvValue(policyDocument) } : {}),
   };
-  const t = args.tunables ?? {};
-  if (t.sniffBytes !== undefined) env[HANDLER_ENV.sniffBytes] = String(t.sniffBytes);
-  if (t.fileConcurrency !== undefined) env[HANDLER_ENV.fileConcurrency] = String(t.fileConcurrency);
-  if (t.maxFileSizeBytes !== undefined) env[HANDLER_ENV.maxFileSizeBytes] = String(t.maxFileSizeBytes);
-  if (t.blockedTypes !== undefined) env[HANDLER_ENV.blockedTypes] = t.blockedTypes.join(',');
-  // The policy travels as compact JSON in one variable: no extra API call or bundled file at cold start,
-  // and the same value in CDK and locally. policyEnvValue refuses one too big for Lambda's 4 KB.
-  if (t.policyDocument !== undefined) env[HANDLER_ENV.policy] = policyEnvValue(t.policyDocument);
-  if (t.notifyMode !== undefined) env[HANDLER_ENV.notifyMode] = t.notifyMode;
-  if (t.alertMaxKeys !== undefined) env[HANDLER_ENV.alertMaxKeys] = String(t.alertMaxKeys);
-  if (t.timeSafetyMarginMs !== undefined) env[HANDLER_ENV.timeSafetyMarginMs] = String(t.timeSafetyMarginMs);
-  return env;
 };
 
 /**

@@ -1,5 +1,7 @@
-import { ConfigError } from '../pipeline/errors.ts';
+import { ConfigError } from './configError.ts';
+import { type Env, envReader } from './envReader.ts';
 import { HANDLER_ENV } from './handlerConfig.ts';
+import { toEnvironment } from './toEnvironment.ts';
 
 /** Environment variables of the scheduled quarantine-retry function. */
 export const RETRY_ENV = {
@@ -42,23 +44,6 @@ export interface RetryConfig extends RetryPolicy {
   readonly inputBucket: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const required = (env: Env, name: string): string => {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(name, 'is required but not set');
-  return value;
-};
-
-const integer = (env: Env, name: string, fallback: number, min: number, max: number): number => {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
-  return value;
-};
-
 /** Check a retry policy; throws {@link ConfigError} naming the field. */
 export const validateRetryPolicy = (policy: RetryPolicy): RetryPolicy => {
   const check = (name: keyof RetryPolicy, min: number, max: number) => {
@@ -74,22 +59,24 @@ export const validateRetryPolicy = (policy: RetryPolicy): RetryPolicy => {
 };
 
 /** Parse and validate the retry function's environment. Throws {@link ConfigError} naming the variable. */
-export const loadRetryConfig = (env: Env = process.env): RetryConfig => ({
-  metadataTable: required(env, RETRY_ENV.metadataTable),
-  quarantineBucket: required(env, RETRY_ENV.quarantineBucket),
-  alertsTopicArn: required(env, RETRY_ENV.alertsTopicArn),
-  inputBucket: required(env, RETRY_ENV.inputBucket),
-  maxRetries: integer(env, RETRY_ENV.maxRetries, DEFAULT_RETRY_POLICY.maxRetries, 0, 20),
-  baseDelaySeconds: integer(
-    env,
-    RETRY_ENV.baseDelaySeconds,
-    DEFAULT_RETRY_POLICY.baseDelaySeconds,
-    0,
-    86_400,
-  ),
-  lookbackHours: integer(env, RETRY_ENV.lookbackHours, DEFAULT_RETRY_POLICY.lookbackHours, 1, 24 * 14),
-  maxFilesPerPass: integer(env, RETRY_ENV.maxFilesPerPass, DEFAULT_RETRY_POLICY.maxFilesPerPass, 1, 10_000),
-});
+export const loadRetryConfig = (env: Env = process.env): RetryConfig => {
+  const read = envReader(env);
+  return {
+    metadataTable: read.required(RETRY_ENV.metadataTable),
+    quarantineBucket: read.required(RETRY_ENV.quarantineBucket),
+    alertsTopicArn: read.required(RETRY_ENV.alertsTopicArn),
+    inputBucket: read.required(RETRY_ENV.inputBucket),
+    maxRetries: read.integer(RETRY_ENV.maxRetries, DEFAULT_RETRY_POLICY.maxRetries, 0, 20),
+    baseDelaySeconds: read.integer(
+      RETRY_ENV.baseDelaySeconds,
+      DEFAULT_RETRY_POLICY.baseDelaySeconds,
+      0,
+      86_400,
+    ),
+    lookbackHours: read.integer(RETRY_ENV.lookbackHours, DEFAULT_RETRY_POLICY.lookbackHours, 1, 24 * 14),
+    maxFilesPerPass: read.integer(RETRY_ENV.maxFilesPerPass, DEFAULT_RETRY_POLICY.maxFilesPerPass, 1, 10_000),
+  };
+};
 
 /** The environment the retry function gets (CDK), from the same names the loader reads. */
 export const retryEnvironment = (args: {
@@ -99,16 +86,6 @@ export const retryEnvironment = (args: {
   inputBucket: string;
   policy?: Partial<RetryPolicy>;
 }): Record<string, string> => {
-  const env: Record<string, string> = {
-    [RETRY_ENV.metadataTable]: args.metadataTable,
-    [RETRY_ENV.quarantineBucket]: args.quarantineBucket,
-    [RETRY_ENV.alertsTopicArn]: args.alertsTopicArn,
-    [RETRY_ENV.inputBucket]: args.inputBucket,
-  };
-  const p = args.policy ?? {};
-  if (p.maxRetries !== undefined) env[RETRY_ENV.maxRetries] = String(p.maxRetries);
-  if (p.baseDelaySeconds !== undefined) env[RETRY_ENV.baseDelaySeconds] = String(p.baseDelaySeconds);
-  if (p.lookbackHours !== undefined) env[RETRY_ENV.lookbackHours] = String(p.lookbackHours);
-  if (p.maxFilesPerPass !== undefined) env[RETRY_ENV.maxFilesPerPass] = String(p.maxFilesPerPass);
-  return env;
+  const { policy, ...required } = args;
+  return toEnvironment(RETRY_ENV, { ...required, ...policy });
 };

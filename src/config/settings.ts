@@ -1,3 +1,4 @@
+import { SilentScalperError } from '../pipeline/errors.ts';
 /**
  * The one shared definition of Silent Scalper's resource names and queue/batch/retry settings.
  *
@@ -6,7 +7,7 @@
  * {@link validatePipelineSettings} are the same ones that fail `cdk synth`.
  */
 
-/** Local resource names (the contract in DESIGN.md). CDK may prefix/suffix them in AWS. */
+/** Local resource names (the contract in docs/architecture.md). CDK may prefix/suffix them in AWS. */
 export const RESOURCE_NAMES = {
   inputBucket: 'silent-scalper-input',
   quarantineBucket: 'silent-scalper-quarantine',
@@ -20,32 +21,11 @@ export const RESOURCE_NAMES = {
 export type ResourceNames = { -readonly [K in keyof typeof RESOURCE_NAMES]: string };
 
 /**
- * Key schema of the metadata table (README "The metadata table" lists every access pattern and its cost).
- * One item per upload (object version), one item per operation step, and one manifest item per
- * written batch:
- *
- * - `pk` = `FILE#<bucket>/<key>`; `sk` = `<eventTime ISO>#UPLOAD#<uploadId>` or `<time>#STEP#<step>#…`,
- *   so `Query(pk)` returns one file's whole history in time order.
- * - Batch manifests: `pk` = `BATCHES#<shard>`, `sk` = `<recordedAt ISO>#<batchId>#<part>`; one item
- *   lists the keys and outcomes of every file a batch wrote (≈ 100 bytes per file). "Newest first over
- *   all statuses", PROCESSED listings, counts over a window and the dashboard read these instead of one
- *   index entry per file: about 0.1–0.2 write units per file instead of 2. The manifests of 1,000
- *   files/s (100 batches/s) spread over {@link TABLE_SCHEMA.shards} partitions by a hash of the batch.
- * - GSI `byStatus` (sparse): only QUARANTINED and GONE uploads carry `statusShard` = `<status>#<shard>`
- *   (hash of the key), with `listSk` = the file's manifest position, so PROCESSED files (the bulk) pay
- *   no index write. It projects every attribute: the quarantine retry reads whole records from it.
+ * Key schema of the metadata table. Its home is the pipeline (which writes the keys, see
+ * `src/pipeline/tableSchema.ts`); re-exported here because it is one of the shared settings the stack,
+ * the provisioner and the readers build the table from.
  */
-export const TABLE_SCHEMA = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  shards: 8,
-  manifestPartitionPrefix: 'BATCHES#',
-  /** Statuses listed by the sparse byStatus index; the others are listed from batch manifests. */
-  indexedStatuses: ['QUARANTINED', 'GONE'],
-  indexes: {
-    byStatus: { name: 'byStatus', partitionKey: 'statusShard', sortKey: 'listSk', projection: 'ALL' },
-  },
-} as const;
+export { TABLE_SCHEMA } from '../pipeline/tableSchema.ts';
 
 /** Queue, batch and retry settings shared by the CDK event source mapping and the local runner. */
 export interface PipelineSettings {
@@ -86,13 +66,12 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
 };
 
 /** Thrown when settings would break the pipeline; the message names the setting and the fix. */
-export class InvalidSettingsError extends Error {
+export class InvalidSettingsError extends SilentScalperError {
   constructor(
     message: string,
     public readonly problems: readonly string[],
   ) {
     super(message);
-    this.name = 'InvalidSettingsError';
   }
 }
 

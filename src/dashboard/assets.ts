@@ -14,6 +14,9 @@ export const CSRF_PLACEHOLDER = '__CSRF_TOKEN__';
 const publicFile = (name: string): Buffer =>
   readFileSync(fileURLToPath(new URL(`./public/${name}`, import.meta.url)));
 
+const textFile = (name: string): Buffer =>
+  readFileSync(fileURLToPath(new URL(`../text/${name}`, import.meta.url)));
+
 /**
  * The chart library, read from the installed npm package (uPlot, MIT) and served by the dashboard itself,
  * so the page works offline and loads nothing from a CDN.
@@ -31,14 +34,10 @@ export const loadAssets = (csrfToken: string): ReadonlyMap<string, Asset> => {
     ['/', { body: Buffer.from(html), contentType: 'text/html; charset=utf-8' }],
     ['/app.js', { body: publicFile('app.js'), contentType: 'text/javascript; charset=utf-8' }],
     ['/charts.js', { body: publicFile('charts.js'), contentType: 'text/javascript; charset=utf-8' }],
-    // The one printable() of the project, the very file the CLI and the logs import (plain JS for this).
-    [
-      '/printable.js',
-      {
-        body: readFileSync(fileURLToPath(new URL('../text/printable.js', import.meta.url))),
-        contentType: 'text/javascript; charset=utf-8',
-      },
-    ],
+    // The browser-shared text helpers, served from their one home (src/text/): the very files the CLI,
+    // the logs and the server import (plain JS for this), so terminal, logs and page agree.
+    ['/printable.js', { body: textFile('printable.js'), contentType: 'text/javascript; charset=utf-8' }],
+    ['/formatBytes.js', { body: textFile('formatBytes.js'), contentType: 'text/javascript; charset=utf-8' }],
     ['/style.css', { body: publicFile('style.css'), contentType: 'text/css; charset=utf-8' }],
     ['/favicon.svg', { body: publicFile('favicon.svg'), contentType: 'image/svg+xml' }],
     [

@@ -1,4 +1,5 @@
 import { FileStatus, QuarantineReason } from '../pipeline/constants.ts';
+import { SilentScalperError } from '../pipeline/errors.ts';
 import type { FileQuery } from './types.ts';
 
 /** Rows per page when the request does not say. */
@@ -9,12 +10,7 @@ export const MAX_PAGE_SIZE = 200;
 export const MAX_KEY_BYTES = 1024;
 
 /** A request parameter that cannot be used; the message names it. */
-export class BadRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BadRequestError';
-  }
-}
+export class BadRequestError extends SilentScalperError {}
 
 const oneOf = <T extends string>(
   name: string,

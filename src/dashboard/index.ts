@@ -1,6 +1,6 @@
 /** The web dashboard: `startDashboardServer` serves it; `up` and `silent-scalper dashboard` start it. */
 export { type ActionResult, buildDashboardActions, type DashboardActions } from './actions.ts';
-export { type DashboardResources, resourcesOfTarget } from './resources.ts';
+export type { DashboardResources } from './resources.ts';
 export {
   type DashboardServerOptions,
   DEFAULT_DASHBOARD_PORT,

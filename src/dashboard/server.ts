@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { AwsClients } from '../adapters/awsClients.ts';
+import { SilentScalperError } from '../pipeline/errors.ts';
 import { printable } from '../text/printable.js';
 import { fileHistory } from '../tracking/fileHistory.ts';
 import { buildDashboardActions, type DashboardActions } from './actions.ts';
@@ -40,7 +41,7 @@ export interface DashboardServerOptions {
   readonly targetLabel: string;
   /** @default 127.0.0.1 */
   readonly host?: string;
-  /** 0 picks a free port. @default 4567 */
+  /** 0 picks a free port. @default 4570 ({@link DEFAULT_DASHBOARD_PORT}) */
   readonly port?: number;
   /**
    * Access token, required on every request when given. @default none on loopback; beyond loopback a
@@ -75,7 +76,7 @@ export interface RunningDashboard {
 }
 
 /** A failure the client caused; sent as JSON with its status. */
-class HttpError extends Error {
+class HttpError extends SilentScalperError {
   constructor(
     readonly status: number,
     message: string,

@@ -1,5 +1,6 @@
 import { FileStatus } from '../pipeline/constants.ts';
 import type { FileRecord, HistoryStepRecord } from '../pipeline/types.ts';
+import { formatBytes } from '../text/formatBytes.js';
 import type { FileHistory } from '../tracking/types.ts';
 
 /** Kinds of timeline entries, in the order one upload goes through them. */
@@ -39,20 +40,6 @@ export interface FileTimeline {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const ms = (value: number | undefined): string => (value === undefined ? '' : `${Math.round(value)} ms`);
-
-/** Human size: bytes below 1 KiB, then KiB/MiB/GiB with one decimal. */
-export const formatBytes = (bytes: number): string => {
-  if (!Number.isFinite(bytes)) return '';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-};
 
 const clean = (details: Record<string, string | undefined>): Record<string, string> => {
   const out: Record<string, string> = {};

@@ -1,45 +1,20 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type AwsClients, createAwsClients } from '../adapters/awsClients.ts';
+import { type AwsClients, createAwsClientsFromEnvironment } from '../adapters/awsClients.ts';
 import { createDynamoMetadataStore } from '../adapters/dynamoMetadataStore.ts';
 import { createPowertoolsLogger, createPowertoolsMetrics } from '../adapters/powertools.ts';
 import { createS3ObjectStore } from '../adapters/s3ObjectStore.ts';
 import { createSnsAlertPublisher } from '../adapters/snsAlertPublisher.ts';
 import { createSqsDeadLetterSender } from '../adapters/sqsDeadLetterSender.ts';
-import {
-  type HandlerConfig,
-  isLambdaRuntime,
-  loadAwsTarget,
-  loadHandlerConfig,
-} from '../config/handlerConfig.ts';
-import type {
-  AlertPublisher,
-  Clock,
-  DeadLetterSender,
-  IngestMessage,
-  LoggerPort,
-  MetadataStore,
-  MetricsPort,
-  ObjectStore,
-  Random,
-  Sleep,
-} from '../pipeline/ports.ts';
-import { processBatch } from '../pipeline/processBatch.ts';
+import { type HandlerConfig, isLambdaRuntime, loadHandlerConfig } from '../config/handlerConfig.ts';
+import type { IngestMessage, LoggerPort, Sleep } from '../pipeline/ports.ts';
+import { type IngestPipelineDeps, processBatch } from '../pipeline/processBatch.ts';
 
 /**
  * What the ingest handler talks to; every part can be injected. Ports win over `clients`; missing ports
  * are built on `clients` (default: clients from `AWS_ENDPOINT_URL` / the region of the environment).
  */
-export interface IngestDeps {
+export interface IngestDeps extends IngestPipelineDeps {
   readonly clients: AwsClients;
-  readonly objectStore: ObjectStore;
-  readonly metadataStore: MetadataStore;
-  readonly alerts: AlertPublisher;
-  readonly deadLetters: DeadLetterSender;
-  readonly logger: LoggerPort;
-  readonly metrics: MetricsPort;
-  readonly clock: Clock;
-  readonly sleep: Sleep;
-  readonly random: Random;
 }
 
 /** The Lambda handler signature of the ingest function. */
@@ -65,17 +40,7 @@ export const resolveIngestDeps = (
   deps: Partial<IngestDeps> = {},
 ): Omit<IngestDeps, 'clients'> & { clients?: AwsClients } => {
   const needsClients = !(deps.objectStore && deps.metadataStore && deps.alerts && deps.deadLetters);
-  const clients =
-    deps.clients ??
-    (needsClients
-      ? (() => {
-          const target = loadAwsTarget();
-          return createAwsClients(
-            { ...(target.endpoint ? { endpoint: target.endpoint } : {}), region: target.region },
-            target.hasCredentials,
-          );
-        })()
-      : undefined);
+  const clients = deps.clients ?? (needsClients ? createAwsClientsFromEnvironment() : undefined);
   const need = <T>(port: T | undefined, build: (c: AwsClients) => T): T => {
     if (port) return port;
     if (!clients) throw new Error('no AWS clients to build a port on');

@@ -1,9 +1,9 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { type AwsClients, createAwsClients } from '../adapters/awsClients.ts';
+import { type AwsClients, createAwsClientsFromEnvironment } from '../adapters/awsClients.ts';
 import { createPowertoolsLogger } from '../adapters/powertools.ts';
 import { createS3ObjectStore } from '../adapters/s3ObjectStore.ts';
 import { createSnsAlertPublisher } from '../adapters/snsAlertPublisher.ts';
-import { isLambdaRuntime, loadAwsTarget } from '../config/handlerConfig.ts';
+import { isLambdaRuntime } from '../config/handlerConfig.ts';
 import { loadRetryConfig, type RetryConfig } from '../config/retryConfig.ts';
 import { createDynamoOpsStore } from '../ops/dynamoOpsStore.ts';
 import { retryQuarantine } from '../ops/retryQuarantine.ts';
@@ -21,15 +21,7 @@ export const buildRetryHandler = (
   config: RetryConfig,
   parts: { clients?: AwsClients; deps?: Partial<RetryDeps>; logger?: LoggerPort } = {},
 ): RetryHandler => {
-  const clients =
-    parts.clients ??
-    (() => {
-      const target = loadAwsTarget();
-      return createAwsClients(
-        { ...(target.endpoint ? { endpoint: target.endpoint } : {}), region: target.region },
-        target.hasCredentials,
-      );
-    })();
+  const clients = parts.clients ?? createAwsClientsFromEnvironment();
   const store = createDynamoOpsStore(clients.dynamo, config.metadataTable);
   const deps: RetryDeps = {
     objects: createS3ObjectStore(clients.s3),

@@ -1,21 +1,12 @@
 import { crc32 } from 'node:zlib';
+import { sampleBytes } from './sampleBytes.ts';
+
+const { ascii, concat } = sampleBytes;
 
 /**
  * Sample files for the policy's content checks (installers, scripts, archives), generated from scratch.
  * Kept apart from samples.ts so the demo's policy files and the tests share one generator of them.
  */
-
-const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
 
 /** The CLSID of a Windows Installer package's root storage. */
 export const MSI_CLSID = '{000C1084-0000-0000-C000-000000000046}';

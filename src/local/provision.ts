@@ -31,6 +31,7 @@ import {
   TABLE_SCHEMA,
   validatePipelineSettings,
 } from '../config/settings.ts';
+import { SilentScalperError } from '../pipeline/errors.ts';
 
 /** Identifiers of the provisioned local resources; the runner, `up` and the CLI's local mode use them. */
 export interface LocalResources {
@@ -58,12 +59,7 @@ export interface ProvisionLocalOptions {
 }
 
 /** The stored resources differ from what provisioning would create and cannot be changed in place. */
-export class ProvisionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProvisionError';
-  }
-}
+export class ProvisionError extends SilentScalperError {}
 
 /**
  * Largest message the queues accept: the same 256 KiB as the CDK stack (`QUEUE_MAX_MESSAGE_SIZE_BYTES` in

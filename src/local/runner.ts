@@ -15,7 +15,7 @@ import { toSqsEvent } from './sqsEvent.ts';
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
 
 /** How one invocation ended. */
-export const BatchOutcome = {
+export const InvocationOutcome = {
   /** Every message was deleted. */
   SUCCEEDED: 'SUCCEEDED',
   /** Some messages were reported in batchItemFailures and left for redelivery. */
@@ -29,14 +29,14 @@ export const BatchOutcome = {
   /** The response broke the partial-batch contract: the whole batch is left. */
   MALFORMED: 'MALFORMED',
 } as const;
-export type BatchOutcome = (typeof BatchOutcome)[keyof typeof BatchOutcome];
+export type InvocationOutcome = (typeof InvocationOutcome)[keyof typeof InvocationOutcome];
 
 /** What happened to one batch (passed to `onBatch`). */
 export interface BatchResult {
   /** 1, 2, 3… in invocation order. */
   readonly batch: number;
   readonly messageIds: readonly string[];
-  readonly outcome: BatchOutcome;
+  readonly outcome: InvocationOutcome;
   /** Messages deleted from the queue after the invocation. */
   readonly deleted: number;
   /** Messages left to come back after the visibility timeout. */
@@ -298,31 +298,31 @@ export const startRunner = (options: RunnerOptions): Runner => {
     clearTimeout(timer);
     clearTimeout(crashTimer);
 
-    let outcome: BatchOutcome;
+    let outcome: InvocationOutcome;
     let toDelete: readonly Message[] = [];
     let error: string | undefined;
     if (settled.kind === 'crashed') {
-      outcome = BatchOutcome.CRASHED;
+      outcome = InvocationOutcome.CRASHED;
       error = `crashed after ${settled.afterMs} ms (injected)`;
       counters.crashes++;
     } else if (settled.kind === 'timeout') {
-      outcome = BatchOutcome.TIMEOUT;
+      outcome = InvocationOutcome.TIMEOUT;
       error = `timed out after ${settings.functionTimeoutSeconds} s`;
       counters.timeouts++;
     } else if (settled.kind === 'threw') {
-      outcome = BatchOutcome.ERROR;
+      outcome = InvocationOutcome.ERROR;
       const e = settled.error as Error | undefined;
       error = `handler threw ${e?.name ?? 'Error'}: ${e?.message ?? String(settled.error)}`;
       counters.errors++;
     } else {
       const verdict = interpretBatchResponse(settled.value, messageIds);
       if (verdict.kind === 'malformed') {
-        outcome = BatchOutcome.MALFORMED;
+        outcome = InvocationOutcome.MALFORMED;
         error = `malformed batch response: ${verdict.reason}`;
         counters.malformed++;
       } else {
         toDelete = messages.filter((m) => !verdict.failedIds.has(m.MessageId ?? ''));
-        outcome = verdict.failedIds.size > 0 ? BatchOutcome.PARTIAL : BatchOutcome.SUCCEEDED;
+        outcome = verdict.failedIds.size > 0 ? InvocationOutcome.PARTIAL : InvocationOutcome.SUCCEEDED;
         counters.itemFailures += verdict.failedIds.size;
       }
     }
@@ -343,9 +343,9 @@ export const startRunner = (options: RunnerOptions): Runner => {
     const fields = { event: 'batch', ...result, messageIds: undefined, messages: messages.length };
     const head = `batch ${batch}: ${messages.length} message${messages.length === 1 ? '' : 's'}`;
     const later = `back after the ${settings.visibilityTimeoutSeconds} s visibility timeout`;
-    if (outcome === BatchOutcome.SUCCEEDED)
+    if (outcome === InvocationOutcome.SUCCEEDED)
       logger.info(`${head} → ${deleted} done (${result.durationMs} ms)`, fields);
-    else if (outcome === BatchOutcome.PARTIAL)
+    else if (outcome === InvocationOutcome.PARTIAL)
       logger.warn(`${head} → ${deleted} done, ${result.retried} reported failed, ${later}`, fields);
     else logger.warn(`${head} → ${error}; all ${messages.length} ${later}`, fields);
     try {

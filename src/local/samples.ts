@@ -1,9 +1,14 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { FileStatus, QuarantineReason } from '../pipeline/constants.ts';
+import { sampleBytes } from './sampleBytes.ts';
+
+const { ascii, concat, u16le, u32le, u32be } = sampleBytes;
 
 /**
  * Sample files generated from scratch (no fixtures on disk), used by `up --demo`, the tests and the load
- * tests. Each is a real, minimal file of its kind, so `file-type` recognises it by its magic bytes.
+ * tests (`load-tests/fileMix.ts` starts each body with one and pads it to the drawn size): the one home
+ * of the bytes that make a file of each kind. Each is a real, minimal file of its kind, so `file-type`
+ * recognises it by its magic bytes.
  */
 
 /** The kinds of sample file. */
@@ -13,6 +18,7 @@ export const SampleKind = {
   gif: 'gif',
   pdf: 'pdf',
   zip: 'zip',
+  gzip: 'gzip',
   csv: 'csv',
   txt: 'txt',
   json: 'json',
@@ -24,8 +30,14 @@ export const SampleKind = {
 /** A kind of sample file. */
 export type SampleKind = (typeof SampleKind)[keyof typeof SampleKind];
 
-/** Every sample kind, in a stable order. */
-export const SAMPLE_KINDS: readonly SampleKind[] = Object.values(SampleKind);
+/**
+ * One file of each outcome the policy distinguishes, in a stable order: what the tests upload one of
+ * each. `gzip` is left out: it is a second archive for the load test's mix and adds no outcome `zip`
+ * does not already show.
+ */
+export const SAMPLE_KINDS: readonly SampleKind[] = Object.values(SampleKind).filter(
+  (kind) => kind !== SampleKind.gzip,
+);
 
 /** One generated sample file. */
 export interface SampleFile {
@@ -56,6 +68,7 @@ export const SAMPLE_EXPECTATIONS: Readonly<
   gif: { status: FileStatus.PROCESSED, mime: 'image/gif' },
   pdf: { status: FileStatus.PROCESSED, mime: 'application/pdf' },
   zip: { status: FileStatus.PROCESSED, mime: 'application/zip' },
+  gzip: { status: FileStatus.PROCESSED, mime: 'application/gzip' },
   csv: { status: FileStatus.PROCESSED, mime: 'text/csv' },
   txt: { status: FileStatus.PROCESSED, mime: 'text/plain' },
   json: { status: FileStatus.PROCESSED, mime: 'application/json' },
@@ -72,22 +85,6 @@ export const SAMPLE_EXPECTATIONS: Readonly<
     mime: 'application/pdf',
   },
 };
-
-const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
-
-const u16le = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff);
-const u32le = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff);
-const u32be = (n: number) => Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 
 const pngChunk = (type: string, data: Uint8Array): Uint8Array => {
   const typed = concat(ascii(type), data);
@@ -230,6 +227,9 @@ const elf = (seed: number): Uint8Array => {
   return bytes;
 };
 
+/** A gzip stream of one text line (the load test's compressed uploads). */
+const gzip = (seed: number): Uint8Array => gzipSync(ascii(`compressed sample ${seed}\n`));
+
 const csv = (seed: number) => ascii(`id,name,amount\n${seed},café crème,12.50\n${seed + 1},"Smith, Jo",7\n`);
 const txt = (seed: number) => ascii(`Silent Scalper sample ${seed}.\nPlain UTF-8 text — naïve façade.\n`);
 const json = (seed: number) => ascii(`${JSON.stringify({ sample: seed, ok: true, tags: ['a', 'ü'] })}\n`);
@@ -243,6 +243,7 @@ const GENERATORS: Record<
   gif: { make: gif, contentType: 'image/gif', ext: 'gif' },
   pdf: { make: pdf, contentType: 'application/pdf', ext: 'pdf' },
   zip: { make: zip, contentType: 'application/zip', ext: 'zip' },
+  gzip: { make: gzip, contentType: 'application/gzip', ext: 'gz' },
   csv: { make: csv, contentType: 'text/csv', ext: 'csv' },
   txt: { make: txt, contentType: 'text/plain', ext: 'txt' },
   json: { make: json, contentType: 'application/json', ext: 'json' },

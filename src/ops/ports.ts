@@ -3,6 +3,8 @@
  * beside them (`sqsReplayQueues.ts`, `awsRetryPorts.ts`); unit tests pass fakes, integration tests wrap
  * the real ones to inject faults (a crash between send and delete, a failing copy).
  */
+
+import { SilentScalperError } from '../pipeline/errors.ts';
 import type { FileRecord, HistoryStepRecord } from '../pipeline/types.ts';
 
 /** One message received from the DLQ. */
@@ -16,8 +18,8 @@ export interface QueueMessage {
   readonly messageAttributes: Readonly<Record<string, string>>;
 }
 
-/** Outcome of one batch call: which entry ids succeeded, which failed and why. */
-export interface BatchOutcome {
+/** Result of one SQS batch call (send, delete, change visibility): which entry ids succeeded, which failed and why. */
+export interface SqsBatchResult {
   readonly successful: readonly string[];
   readonly failed: readonly { readonly id: string; readonly message: string }[];
 }
@@ -43,14 +45,14 @@ export interface ReplayQueues {
   /** Send to the ingest queue (≤10 entries, unique ids). */
   send(
     entries: readonly { id: string; body: string; messageAttributes: Readonly<Record<string, string>> }[],
-  ): Promise<BatchOutcome>;
+  ): Promise<SqsBatchResult>;
   /** Delete from the DLQ (≤10 entries, unique ids). */
-  delete(entries: readonly { id: string; receiptHandle: string }[]): Promise<BatchOutcome>;
+  delete(entries: readonly { id: string; receiptHandle: string }[]): Promise<SqsBatchResult>;
   /** Change the visibility timeout of DLQ messages (≤10 entries); 0 makes them visible at once. */
   changeVisibility(
     entries: readonly { id: string; receiptHandle: string }[],
     visibilityTimeoutSeconds: number,
-  ): Promise<BatchOutcome>;
+  ): Promise<SqsBatchResult>;
   /** Approximate number of visible messages in the DLQ (for the progress bar). */
   approximateDepth(): Promise<number>;
   /** Start a server-side move DLQ → ingest queue. Throws {@link MoveTaskUnsupportedError} where missing. */
@@ -62,12 +64,7 @@ export interface ReplayQueues {
 }
 
 /** Thrown when the endpoint does not implement the message move task API (moto answers HTML). */
-export class MoveTaskUnsupportedError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'MoveTaskUnsupportedError';
-  }
-}
+export class MoveTaskUnsupportedError extends SilentScalperError {}
 
 /** Writes operation steps (`RETRIED`, `RETRY_EXHAUSTED`, `REPLAYED`) into a file's history. */
 export interface HistoryWriter {

@@ -40,6 +40,29 @@ export interface RetryFileDeps {
   readonly now: () => number;
 }
 
+/** True when the object exists (HeadObject succeeds); false when it is gone. */
+const exists = async (objects: ObjectStore, location: { bucket: string; key: string }): Promise<boolean> => {
+  try {
+    await objects.headObject(location);
+    return true;
+  } catch (error) {
+    if (error instanceof ObjectGoneError) return false;
+    throw error;
+  }
+};
+
+/** The user metadata of a retried copy: the original's, minus the quarantine's own keys, with `attempt`. */
+const retriedMetadata = (
+  metadata: Readonly<Record<string, string>>,
+  attempt: number,
+): Record<string, string> => {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(metadata))
+    if (!QUARANTINE_ONLY_METADATA.includes(name)) kept[name] = value;
+  kept[OBJECT_METADATA.attempt] = String(attempt);
+  return kept;
+};
+
 /**
  * Copy one quarantined upload back to its input key, which re-triggers the pipeline through the
  * bucket notification. The copy carries the original content type and user metadata (minus the
@@ -77,22 +100,15 @@ export const retryFile = async (
     return { status: 'skipped', why: 'missing', detail: `${from} holds another upload (${copiedUpload})` };
   // Never overwrite a newer upload of the same key: S3 honours If-None-Match on CopyObject, but the
   // port (and moto) do not, so look first. https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
-  try {
-    await deps.objects.headObject({ bucket: upload.bucket, key: upload.key });
+  if (await exists(deps.objects, { bucket: upload.bucket, key: upload.key }))
     return {
       status: 'skipped',
       why: 'input-occupied',
       detail: `s3://${upload.bucket}/${upload.key} exists again (a newer upload); not overwriting it`,
     };
-  } catch (error) {
-    if (!(error instanceof ObjectGoneError)) throw error;
-  }
 
   const attempt = (upload.attempt ?? 0) + 1;
-  const metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(head.metadata))
-    if (!QUARANTINE_ONLY_METADATA.includes(name)) metadata[name] = value;
-  metadata[OBJECT_METADATA.attempt] = String(attempt);
+  const metadata = retriedMetadata(head.metadata, attempt);
   // Taken before the copy, so the step sorts before the upload the copy causes.
   const at = new Date(deps.now()).toISOString();
   await deps.objects.copyObject({

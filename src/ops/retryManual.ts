@@ -23,6 +23,70 @@ export interface ManualRetryOptions {
   readonly maxFiles?: number;
 }
 
+type FileRef = { bucket: string; key: string };
+
+/** The files a selection names: the given keys, or every quarantined file (of one reason). */
+const selectFiles = async (
+  selection: ManualRetrySelection,
+  options: ManualRetryOptions,
+  deps: RetryDeps,
+): Promise<FileRef[]> => {
+  if ('keys' in selection)
+    return [...new Set(selection.keys)].map((key) => ({ bucket: options.inputBucket, key }));
+  const records = await deps.ledger.listQuarantined({ maxRecords: options.maxFiles ?? 10_000 });
+  const seen = new Map<string, FileRef>();
+  for (const r of records) {
+    if ('reason' in selection && r.reason !== selection.reason) continue;
+    if (r.bucket !== options.inputBucket) continue;
+    seen.set(`${r.bucket}/${r.key}`, { bucket: r.bucket, key: r.key });
+  }
+  return [...seen.values()];
+};
+
+/** Why a file's latest upload is not retried by hand, or undefined when it may be. */
+const whyNot = (
+  upload: FileRecord,
+  steps: Parameters<typeof hasStepFor>[0],
+  selection: ManualRetrySelection,
+  options: ManualRetryOptions,
+): Pick<RetryOutcome, 'why' | 'detail'> | undefined => {
+  if (upload.status !== FileStatus.QUARANTINED)
+    return { why: 'not-quarantined', detail: `latest upload is ${upload.status}` };
+  // The latest upload may carry another reason than the one asked for (re-quarantined since).
+  if ('reason' in selection && upload.reason !== selection.reason)
+    return { why: 'not-quarantined', detail: `now quarantined as ${upload.reason}` };
+  if (isPolicyReason(upload.reason) && !options.force)
+    return { why: 'needs-force', detail: `${upload.reason} is a policy rejection: add --force to retry it` };
+  if (hasStepFor(steps, HistoryStep.RETRIED, upload))
+    return { why: 'already-retried', detail: 'already copied back; waiting for the pipeline' };
+  return undefined;
+};
+
+/** Retry (or preview) one file by hand; a failure is an outcome, not a throw. */
+const retryOneByHand = async (
+  file: FileRef,
+  selection: ManualRetrySelection,
+  options: ManualRetryOptions,
+  deps: RetryDeps,
+): Promise<RetryOutcome> => {
+  try {
+    const history = await deps.ledger.fileHistory(file.bucket, file.key);
+    const upload: FileRecord | undefined = latestUpload(history.uploads);
+    if (!upload) return { ...file, action: 'skipped', why: 'not-found', detail: 'no record of this file' };
+    const reason = upload.reason ? { reason: upload.reason } : {};
+    const skip = whyNot(upload, history.steps, selection, options);
+    if (skip) return { ...file, ...reason, action: 'skipped', ...skip };
+    return await retryOrPreview(
+      upload,
+      file,
+      { quarantineBucket: options.quarantineBucket, manual: true, dryRun: options.dryRun ?? false },
+      { objects: deps.objects, history: deps.history, now: deps.now ?? Date.now },
+    );
+  } catch (error) {
+    return { ...file, action: 'failed', detail: error instanceof Error ? error.message : String(error) };
+  }
+};
+
 /**
  * Retry chosen quarantined files now, whatever their backoff and attempt count (an operator decided):
  * each file's latest upload must be QUARANTINED; policy rejections need `force`. The copy carries
@@ -33,85 +97,10 @@ export const retryManual = async (
   options: ManualRetryOptions,
   deps: RetryDeps,
 ): Promise<RetrySummary> => {
-  const dryRun = options.dryRun ?? false;
-  const now = deps.now ?? Date.now;
-  let files: { bucket: string; key: string }[];
-  if ('keys' in selection) {
-    files = [...new Set(selection.keys)].map((key) => ({ bucket: options.inputBucket, key }));
-  } else {
-    const maxFiles = options.maxFiles ?? 10_000;
-    const records = await deps.ledger.listQuarantined({ maxRecords: maxFiles });
-    const seen = new Map<string, { bucket: string; key: string }>();
-    for (const r of records) {
-      if ('reason' in selection && r.reason !== selection.reason) continue;
-      if (r.bucket !== options.inputBucket) continue;
-      seen.set(`${r.bucket}/${r.key}`, { bucket: r.bucket, key: r.key });
-    }
-    files = [...seen.values()];
-  }
-
+  const files = await selectFiles(selection, options, deps);
   const limit = pLimit(deps.concurrency ?? 4);
   const outcomes = await Promise.all(
-    files.map((file) =>
-      limit(async (): Promise<RetryOutcome> => {
-        try {
-          const history = await deps.ledger.fileHistory(file.bucket, file.key);
-          const upload: FileRecord | undefined = latestUpload(history.uploads);
-          if (!upload)
-            return { ...file, action: 'skipped', why: 'not-found', detail: 'no record of this file' };
-          const reason = upload.reason ? { reason: upload.reason } : {};
-          if (upload.status !== FileStatus.QUARANTINED)
-            return {
-              ...file,
-              ...reason,
-              action: 'skipped',
-              why: 'not-quarantined',
-              detail: `latest upload is ${upload.status}`,
-            };
-          // The latest upload may carry another reason than the one asked for (re-quarantined since).
-          if ('reason' in selection && upload.reason !== selection.reason)
-            return {
-              ...file,
-              ...reason,
-              action: 'skipped',
-              why: 'not-quarantined',
-              detail: `now quarantined as ${upload.reason}`,
-            };
-          if (isPolicyReason(upload.reason) && !options.force)
-            return {
-              ...file,
-              ...reason,
-              action: 'skipped',
-              why: 'needs-force',
-              detail: `${upload.reason} is a policy rejection: add --force to retry it`,
-            };
-          if (hasStepFor(history.steps, HistoryStep.RETRIED, upload))
-            return {
-              ...file,
-              ...reason,
-              action: 'skipped',
-              why: 'already-retried',
-              detail: 'already copied back; waiting for the pipeline',
-            };
-          return await retryOrPreview(
-            upload,
-            file,
-            { quarantineBucket: options.quarantineBucket, manual: true, dryRun },
-            {
-              objects: deps.objects,
-              history: deps.history,
-              now,
-            },
-          );
-        } catch (error) {
-          return {
-            ...file,
-            action: 'failed',
-            detail: error instanceof Error ? error.message : String(error),
-          };
-        }
-      }),
-    ),
+    files.map((file) => limit(() => retryOneByHand(file, selection, options, deps))),
   );
-  return summarise(outcomes, dryRun);
+  return summarise(outcomes, options.dryRun ?? false);
 };

@@ -4,13 +4,21 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
+  type ListMessageMoveTasksResultEntry,
+  type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { type BatchOutcome, type MoveTask, MoveTaskUnsupportedError, type ReplayQueues } from './ports.ts';
+import {
+  type MoveTask,
+  MoveTaskUnsupportedError,
+  type QueueMessage,
+  type ReplayQueues,
+  type SqsBatchResult,
+} from './ports.ts';
 
 /** Where the replay reads from and writes to. */
 export interface ReplayQueueUrls {
@@ -38,7 +46,7 @@ const outcome = (
   failed:
     | readonly { Id?: string | undefined; Message?: string | undefined; Code?: string | undefined }[]
     | undefined,
-): BatchOutcome => ({
+): SqsBatchResult => ({
   successful: (successful ?? []).map((s) => s.Id ?? ''),
   failed: (failed ?? []).map((f) => ({ id: f.Id ?? '', message: f.Message ?? f.Code ?? 'failed' })),
 });
@@ -53,10 +61,98 @@ const stringAttributes = (
   return result;
 };
 
-/** The SQS implementation of {@link ReplayQueues}. */
-export const sqsReplayQueues = (sqs: SQSClient, urls: ReplayQueueUrls): ReplayQueues => {
+/** A received SQS message as the replay sees it (string attributes only). */
+const toQueueMessage = (m: Message): QueueMessage[] =>
+  m.MessageId && m.ReceiptHandle
+    ? [
+        {
+          messageId: m.MessageId,
+          receiptHandle: m.ReceiptHandle,
+          body: m.Body ?? '',
+          attributes: { ...(m.Attributes ?? {}) },
+          messageAttributes: stringAttributes(m.MessageAttributes),
+        },
+      ]
+    : [];
+
+/** String message attributes in the shape SendMessageBatch takes (none: the field is left out). */
+const messageAttributesOf = (attributes: Readonly<Record<string, string>>) =>
+  Object.keys(attributes).length > 0
+    ? {
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+        ),
+      }
+    : {};
+
+/** The message calls of the replay: receive from the DLQ, send to the ingest queue, delete, release. */
+const sqsMessageCalls = (
+  sqs: SQSClient,
+  urls: ReplayQueueUrls,
+): Omit<ReplayQueues, 'startMoveTask' | 'latestMoveTask' | 'cancelMoveTask'> => ({
+  async receive(maxMessages, visibilityTimeoutSeconds, waitTimeSeconds) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: urls.dlqUrl,
+        MaxNumberOfMessages: maxMessages,
+        VisibilityTimeout: visibilityTimeoutSeconds,
+        WaitTimeSeconds: waitTimeSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    return (out.Messages ?? []).flatMap(toQueueMessage);
+  },
+  async send(entries) {
+    const out = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: urls.ingestQueueUrl,
+        Entries: entries.map((e) => ({
+          Id: e.id,
+          MessageBody: e.body,
+          ...messageAttributesOf(e.messageAttributes),
+        })),
+      }),
+    );
+    return outcome(out.Successful, out.Failed);
+  },
+  async delete(entries) {
+    const out = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: urls.dlqUrl,
+        Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
+      }),
+    );
+    return outcome(out.Successful, out.Failed);
+  },
+  async changeVisibility(entries, visibilityTimeoutSeconds) {
+    const out = await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: urls.dlqUrl,
+        Entries: entries.map((e) => ({
+          Id: e.id,
+          ReceiptHandle: e.receiptHandle,
+          VisibilityTimeout: visibilityTimeoutSeconds,
+        })),
+      }),
+    );
+    return outcome(out.Successful, out.Failed);
+  },
+  async approximateDepth() {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: urls.dlqUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+  },
+});
+
+/** A queue's ARN (move tasks name queues by ARN), read once per URL. */
+const queueArnReader = (sqs: SQSClient) => {
   const arns = new Map<string, string>();
-  const queueArn = async (url: string): Promise<string> => {
+  return async (url: string): Promise<string> => {
     const known = arns.get(url);
     if (known) return known;
     const out = await sqs.send(
@@ -67,97 +163,39 @@ export const sqsReplayQueues = (sqs: SQSClient, urls: ReplayQueueUrls): ReplayQu
     arns.set(url, arn);
     return arn;
   };
-  const moveTaskCall = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      if (isMoveTaskUnsupported(error))
-        throw new MoveTaskUnsupportedError('this endpoint does not implement SQS message move tasks', {
-          cause: error,
-        });
-      throw error;
-    }
-  };
+};
 
+/** A move-task call, with "not implemented here" (moto answers HTML) turned into {@link MoveTaskUnsupportedError}. */
+const moveTaskCall = async <T>(call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    if (isMoveTaskUnsupported(error))
+      throw new MoveTaskUnsupportedError('this endpoint does not implement SQS message move tasks', {
+        cause: error,
+      });
+    throw error;
+  }
+};
+
+/** The task the SQS API describes (ListMessageMoveTasks result entry). */
+const toMoveTask = (task: ListMessageMoveTasksResultEntry): MoveTask => ({
+  ...(task.TaskHandle ? { taskHandle: task.TaskHandle } : {}),
+  status: task.Status ?? 'UNKNOWN',
+  approximateMoved: task.ApproximateNumberOfMessagesMoved ?? 0,
+  ...(task.ApproximateNumberOfMessagesToMove !== undefined
+    ? { approximateToMove: task.ApproximateNumberOfMessagesToMove }
+    : {}),
+  ...(task.FailureReason ? { failureReason: task.FailureReason } : {}),
+});
+
+/** The server-side move task calls of the replay (StartMessageMoveTask and friends). */
+const sqsMoveTaskCalls = (
+  sqs: SQSClient,
+  urls: ReplayQueueUrls,
+): Pick<ReplayQueues, 'startMoveTask' | 'latestMoveTask' | 'cancelMoveTask'> => {
+  const queueArn = queueArnReader(sqs);
   return {
-    async receive(maxMessages, visibilityTimeoutSeconds, waitTimeSeconds) {
-      const out = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: urls.dlqUrl,
-          MaxNumberOfMessages: maxMessages,
-          VisibilityTimeout: visibilityTimeoutSeconds,
-          WaitTimeSeconds: waitTimeSeconds,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      return (out.Messages ?? []).flatMap((m) =>
-        m.MessageId && m.ReceiptHandle
-          ? [
-              {
-                messageId: m.MessageId,
-                receiptHandle: m.ReceiptHandle,
-                body: m.Body ?? '',
-                attributes: { ...(m.Attributes ?? {}) },
-                messageAttributes: stringAttributes(m.MessageAttributes),
-              },
-            ]
-          : [],
-      );
-    },
-    async send(entries) {
-      const out = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: urls.ingestQueueUrl,
-          Entries: entries.map((e) => ({
-            Id: e.id,
-            MessageBody: e.body,
-            ...(Object.keys(e.messageAttributes).length > 0
-              ? {
-                  MessageAttributes: Object.fromEntries(
-                    Object.entries(e.messageAttributes).map(([k, v]) => [
-                      k,
-                      { DataType: 'String', StringValue: v },
-                    ]),
-                  ),
-                }
-              : {}),
-          })),
-        }),
-      );
-      return outcome(out.Successful, out.Failed);
-    },
-    async delete(entries) {
-      const out = await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: urls.dlqUrl,
-          Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
-        }),
-      );
-      return outcome(out.Successful, out.Failed);
-    },
-    async changeVisibility(entries, visibilityTimeoutSeconds) {
-      const out = await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: urls.dlqUrl,
-          Entries: entries.map((e) => ({
-            Id: e.id,
-            ReceiptHandle: e.receiptHandle,
-            VisibilityTimeout: visibilityTimeoutSeconds,
-          })),
-        }),
-      );
-      return outcome(out.Successful, out.Failed);
-    },
-    async approximateDepth() {
-      const out = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: urls.dlqUrl,
-          AttributeNames: ['ApproximateNumberOfMessages'],
-        }),
-      );
-      return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
-    },
     async startMoveTask(maxPerSecond) {
       const [sourceArn, destinationArn] = [await queueArn(urls.dlqUrl), await queueArn(urls.ingestQueueUrl)];
       const out = await moveTaskCall(() =>
@@ -172,22 +210,13 @@ export const sqsReplayQueues = (sqs: SQSClient, urls: ReplayQueueUrls): ReplayQu
       if (!out.TaskHandle) throw new Error('StartMessageMoveTask returned no task handle');
       return out.TaskHandle;
     },
-    async latestMoveTask(): Promise<MoveTask | undefined> {
+    async latestMoveTask() {
       const sourceArn = await queueArn(urls.dlqUrl);
       const out = await moveTaskCall(() =>
         sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 })),
       );
       const task = out.Results?.[0];
-      if (!task) return undefined;
-      return {
-        ...(task.TaskHandle ? { taskHandle: task.TaskHandle } : {}),
-        status: task.Status ?? 'UNKNOWN',
-        approximateMoved: task.ApproximateNumberOfMessagesMoved ?? 0,
-        ...(task.ApproximateNumberOfMessagesToMove !== undefined
-          ? { approximateToMove: task.ApproximateNumberOfMessagesToMove }
-          : {}),
-        ...(task.FailureReason ? { failureReason: task.FailureReason } : {}),
-      };
+      return task ? toMoveTask(task) : undefined;
     },
     async cancelMoveTask(taskHandle) {
       const out = await moveTaskCall(() =>
@@ -197,3 +226,9 @@ export const sqsReplayQueues = (sqs: SQSClient, urls: ReplayQueueUrls): ReplayQu
     },
   };
 };
+
+/** The SQS implementation of {@link ReplayQueues}. */
+export const sqsReplayQueues = (sqs: SQSClient, urls: ReplayQueueUrls): ReplayQueues => ({
+  ...sqsMessageCalls(sqs, urls),
+  ...sqsMoveTaskCalls(sqs, urls),
+});

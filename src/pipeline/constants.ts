@@ -1,4 +1,4 @@
-/** Terminal status of one upload in the metadata table (contract: DESIGN.md). */
+/** Terminal status of one upload in the metadata table (contract: docs/architecture.md). */
 export const FileStatus = {
   PROCESSED: 'PROCESSED',
   QUARANTINED: 'QUARANTINED',
@@ -6,7 +6,7 @@ export const FileStatus = {
 } as const;
 export type FileStatus = (typeof FileStatus)[keyof typeof FileStatus];
 
-/** Why a file was quarantined (contract: DESIGN.md). */
+/** Why a file was quarantined (contract: docs/architecture.md). */
 export const QuarantineReason = {
   EMPTY_FILE: 'EMPTY_FILE',
   TOO_LARGE: 'TOO_LARGE',

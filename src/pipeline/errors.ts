@@ -17,17 +17,6 @@ export class TransientError extends SilentScalperError {}
 /** A failure that no retry can fix. */
 export class PermanentError extends SilentScalperError {}
 
-/** The SQS message body is not an S3 event notification: it goes to the DLQ with this error attached. */
-export class PoisonMessageError extends PermanentError {
-  constructor(
-    message: string,
-    public readonly messageId: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
 /** The object of the event no longer exists (deleted or overwritten before processing): recorded GONE. */
 export class ObjectGoneError extends PermanentError {
   constructor(
@@ -36,15 +25,5 @@ export class ObjectGoneError extends PermanentError {
     options?: ErrorOptions,
   ) {
     super(`s3://${bucket}/${key} no longer exists`, options);
-  }
-}
-
-/** Missing or invalid configuration; the message names the variable. Fails at cold start. */
-export class ConfigError extends SilentScalperError {
-  constructor(
-    public readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
   }
 }

@@ -168,23 +168,24 @@ const ROOT_KEYS = new Set(['$schema', 'version', 'default', 'rules']);
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Check a parsed policy document; returns every problem (empty when valid). */
-export const validatePolicyDocument = (value: unknown): PolicyProblem[] => {
-  const problems: PolicyProblem[] = [];
-  const problem = (path: (string | number)[], message: string) => problems.push({ path, message });
-  const onlyKeys = (object: Record<string, unknown>, allowed: Set<string>, path: (string | number)[]) => {
+type Path = (string | number)[];
+
+/** The field checks of a policy document, each adding what is wrong to `problems`. */
+const policyChecks = (problems: PolicyProblem[]) => {
+  const problem = (path: Path, message: string) => problems.push({ path, message });
+  const onlyKeys = (object: Record<string, unknown>, allowed: Set<string>, path: Path) => {
     for (const key of Object.keys(object))
       if (!allowed.has(key))
         problem([...path, key], `unknown field (expected one of ${[...allowed].join(', ')})`);
   };
-  const integer = (v: unknown, path: (string | number)[], min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const integer = (v: unknown, path: Path, min: number, max = Number.MAX_SAFE_INTEGER) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
       problem(path, `must be an integer from ${min} to ${max}`);
   };
-  const oneOf = (v: unknown, path: (string | number)[], allowed: readonly string[]) => {
+  const oneOf = (v: unknown, path: Path, allowed: readonly string[]) => {
     if (typeof v !== 'string' || !allowed.includes(v)) problem(path, `must be one of ${allowed.join(', ')}`);
   };
-  const typeList = (v: unknown, path: (string | number)[]) => {
+  const typeList = (v: unknown, path: Path) => {
     if (!Array.isArray(v)) {
       problem(path, 'must be an array of types (e.g. ["pdf", "image/*"])');
       return;
@@ -197,7 +198,7 @@ export const validatePolicyDocument = (value: unknown): PolicyProblem[] => {
         );
     });
   };
-  const settings = (object: Record<string, unknown>, path: (string | number)[]) => {
+  const settings = (object: Record<string, unknown>, path: Path) => {
     if ('allow' in object) typeList(object.allow, [...path, 'allow']);
     if ('block' in object) typeList(object.block, [...path, 'block']);
     if ('maxSizeBytes' in object) integer(object.maxSizeBytes, [...path, 'maxSizeBytes'], 1);
@@ -221,6 +222,39 @@ export const validatePolicyDocument = (value: unknown): PolicyProblem[] => {
     }
   };
 
+  return { problem, onlyKeys, settings };
+};
+
+/** Check the `rules` array: each rule an object with known fields, a prefix or a glob, valid settings. */
+const checkRules = (rules: unknown, checks: ReturnType<typeof policyChecks>): void => {
+  const { problem, onlyKeys, settings } = checks;
+  if (!Array.isArray(rules)) {
+    problem(['rules'], 'must be an array of rules');
+    return;
+  }
+  rules.forEach((rule: unknown, i) => {
+    const at = ['rules', i];
+    if (!isObject(rule)) {
+      problem(at, 'must be an object');
+      return;
+    }
+    onlyKeys(rule, RULE_KEYS, at);
+    if ('name' in rule && (typeof rule.name !== 'string' || rule.name.trim() === ''))
+      problem([...at, 'name'], 'must be a non-empty string');
+    for (const field of ['prefix', 'glob'] as const)
+      if (field in rule && (typeof rule[field] !== 'string' || rule[field] === ''))
+        problem([...at, field], 'must be a non-empty string');
+    if (!('prefix' in rule) && !('glob' in rule))
+      problem(at, 'a rule needs a prefix or a glob (the default rule covers every other key)');
+    settings(rule, at);
+  });
+};
+
+/** Check a parsed policy document; returns every problem (empty when valid). */
+export const validatePolicyDocument = (value: unknown): PolicyProblem[] => {
+  const problems: PolicyProblem[] = [];
+  const checks = policyChecks(problems);
+  const { problem, onlyKeys, settings } = checks;
   if (!isObject(value)) {
     problem([], 'a policy must be a JSON object');
     return problems;
@@ -235,26 +269,7 @@ export const validatePolicyDocument = (value: unknown): PolicyProblem[] => {
       settings(value.default, ['default']);
     }
   }
-  if ('rules' in value) {
-    if (!Array.isArray(value.rules)) problem(['rules'], 'must be an array of rules');
-    else
-      value.rules.forEach((rule: unknown, i) => {
-        const at = ['rules', i];
-        if (!isObject(rule)) {
-          problem(at, 'must be an object');
-          return;
-        }
-        onlyKeys(rule, RULE_KEYS, at);
-        if ('name' in rule && (typeof rule.name !== 'string' || rule.name.trim() === ''))
-          problem([...at, 'name'], 'must be a non-empty string');
-        for (const field of ['prefix', 'glob'] as const)
-          if (field in rule && (typeof rule[field] !== 'string' || rule[field] === ''))
-            problem([...at, field], 'must be a non-empty string');
-        if (!('prefix' in rule) && !('glob' in rule))
-          problem(at, 'a rule needs a prefix or a glob (the default rule covers every other key)');
-        settings(rule, at);
-      });
-  }
+  if ('rules' in value) checkRules(value.rules, checks);
   return problems;
 };
 

@@ -1,11 +1,11 @@
 import pLimit from 'p-limit';
-import type { HandlerConfig } from '../config/handlerConfig.ts';
 import { ALERT_FAILED_STATUS, type AlertFile, buildAlert } from './alerts.ts';
 import { writeRecordsWithManifest } from './batchManifest.ts';
 import { type BatchItemFailuresResponse, checkBatchResponse } from './checkBatchResponse.ts';
 import { describeError } from './classifyError.ts';
 import { DLQ_ATTRIBUTES, FileStatus } from './constants.ts';
 import { TransientError } from './errors.ts';
+import type { IngestPipelineConfig } from './ingestPipelineConfig.ts';
 import type {
   AlertPublisher,
   Clock,
@@ -25,20 +25,8 @@ import { parseS3EventBody, type S3ObjectEvent } from './s3Event.ts';
 import type { FileRecord } from './types.ts';
 import { itemIdentity } from './writeRecords.ts';
 
-/** The settings the batch pipeline uses (HandlerConfig satisfies it). */
-export type IngestPipelineConfig = Pick<
-  HandlerConfig,
-  | 'quarantineBucket'
-  | 'maxReceives'
-  | 'sniffBytes'
-  | 'fileConcurrency'
-  | 'maxFileSizeBytes'
-  | 'blockedTypes'
-  | 'policy'
-  | 'notifyMode'
-  | 'alertMaxKeys'
-  | 'timeSafetyMarginMs'
->;
+/** The settings the batch pipeline uses (declared in ingestPipelineConfig.ts; HandlerConfig satisfies it). */
+export type { IngestPipelineConfig } from './ingestPipelineConfig.ts';
 
 /** Everything the batch pipeline talks to: ports, observability, time. */
 export interface IngestPipelineDeps {
@@ -54,7 +42,7 @@ export interface IngestPipelineDeps {
 }
 
 /** What one batch did (the response plus figures for logs, tests and benchmarks). */
-export interface BatchOutcome {
+export interface IngestBatchOutcome {
   readonly response: BatchItemFailuresResponse;
   /** Records written to the table. */
   readonly written: readonly FileRecord[];
@@ -365,7 +353,7 @@ export const processBatch = async (
   budget: TimeBudget,
   config: IngestPipelineConfig,
   deps: IngestPipelineDeps,
-): Promise<BatchOutcome> => {
+): Promise<IngestBatchOutcome> => {
   const { logger } = deps;
   // The configured margin is capped at a quarter of the time this invocation starts with, so a short
   // function timeout (local runs, tests) still leaves most of its time for work instead of none.

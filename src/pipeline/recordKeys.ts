@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { TABLE_SCHEMA } from '../config/settings.ts';
 import type { FileStatus } from './constants.ts';
+import { TABLE_SCHEMA } from './tableSchema.ts';
 
 /** Partition key of one file (bucket + decoded key): all its uploads and steps live under it. */
 export const filePartitionKey = (bucket: string, key: string): string => `FILE#${bucket}/${key}`;

@@ -2,7 +2,7 @@ import type { FileStatus, HistoryStep, IgnoredAs, QuarantineReason } from './con
 
 /**
  * One item of the metadata table for one upload (object version). Attribute names from `bucket` to
- * `receiveCount` are the contract in DESIGN.md; the rest are this project's additions.
+ * `receiveCount` are the contract in docs/architecture.md; the rest are this project's additions.
  */
 export interface FileRecord {
   // keys (see recordKeys.ts)

@@ -1,10 +1,10 @@
 import type {
-  BatchOutcome,
   HistoryWriter,
   MoveTask,
   QuarantineLedger,
   QueueMessage,
   ReplayQueues,
+  SqsBatchResult,
 } from '../../src/ops/ports.ts';
 import { MoveTaskUnsupportedError } from '../../src/ops/ports.ts';
 import { ObjectGoneError } from '../../src/pipeline/errors.ts';
@@ -82,7 +82,7 @@ export class FakeReplayQueues implements ReplayQueues {
 
   async send(
     entries: readonly { id: string; body: string; messageAttributes: Readonly<Record<string, string>> }[],
-  ): Promise<BatchOutcome> {
+  ): Promise<SqsBatchResult> {
     this.calls.push(`send:${entries.length}`);
     if (new Set(entries.map((e) => e.id)).size !== entries.length)
       throw new Error('BatchEntryIdsNotDistinct');
@@ -106,7 +106,7 @@ export class FakeReplayQueues implements ReplayQueues {
     return m && String(m.receipt) === receipt ? m : undefined;
   }
 
-  async delete(entries: readonly { id: string; receiptHandle: string }[]): Promise<BatchOutcome> {
+  async delete(entries: readonly { id: string; receiptHandle: string }[]): Promise<SqsBatchResult> {
     this.calls.push(`delete:${entries.length}`);
     if (new Set(entries.map((e) => e.id)).size !== entries.length)
       throw new Error('BatchEntryIdsNotDistinct');
@@ -126,7 +126,7 @@ export class FakeReplayQueues implements ReplayQueues {
   async changeVisibility(
     entries: readonly { id: string; receiptHandle: string }[],
     seconds: number,
-  ): Promise<BatchOutcome> {
+  ): Promise<SqsBatchResult> {
     this.calls.push(`visibility:${entries.length}:${seconds}`);
     for (const e of entries) {
       const m = this.find(e.receiptHandle);

@@ -2,9 +2,9 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STACK_OUTPUTS } from '../../infra/outputs.ts';
 import { pipelineSettingsFromTemplate } from '../../infra/templateSettings.ts';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../src/config/settings.ts';
+import { STACK_OUTPUTS } from '../../src/config/stackOutputs.ts';
 import { NO_BUNDLING, type Synthesized, synthesize } from './synth.ts';
 
 const ADMIN_ROLE_ARN = 'arn:aws:iam::123456789012:role/storage-ops';

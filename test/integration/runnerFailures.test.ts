@@ -3,7 +3,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/adapters/awsClients.ts';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
-import { BatchOutcome, type BatchResult, startRunner } from '../../src/local/runner.ts';
+import { type BatchResult, InvocationOutcome, startRunner } from '../../src/local/runner.ts';
 import { silentRunnerLogger } from '../../src/local/runnerLogger.ts';
 import { useMoto } from '../helpers/moto.ts';
 
@@ -78,7 +78,7 @@ describe('runner failures return the whole batch after the visibility timeout, a
       // Assess
       const [first, second] = s.invocations;
       expect(s.batches[0]).toMatchObject({
-        outcome: kind === 'crash' ? BatchOutcome.CRASHED : BatchOutcome.TIMEOUT,
+        outcome: kind === 'crash' ? InvocationOutcome.CRASHED : InvocationOutcome.TIMEOUT,
         deleted: 0,
         retried: 3,
       });
@@ -87,7 +87,7 @@ describe('runner failures return the whole batch after the visibility timeout, a
       expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(
         settings.visibilityTimeoutSeconds * 1000 - 500,
       );
-      expect(s.batches[1]).toMatchObject({ outcome: BatchOutcome.SUCCEEDED, deleted: 3 });
+      expect(s.batches[1]).toMatchObject({ outcome: InvocationOutcome.SUCCEEDED, deleted: 3 });
       const { Attributes = {} } = await s.clients.sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: s.QueueUrl, AttributeNames: ['All'] }),
       );

@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DEFAULT_DASHBOARD_PORT, resourcesOfTarget, startDashboardServer } from '../../dashboard/index.ts';
+import { DEFAULT_DASHBOARD_PORT, startDashboardServer } from '../../dashboard/index.ts';
 import { CliError } from '../errors.ts';
 import { integerIn } from '../options.ts';
+import { resourcesOfTarget } from '../resourcesOfTarget.ts';
 import { describeTarget, out, withTarget } from '../run.ts';
 
 interface DashboardOptions {

@@ -1,20 +1,17 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { cancelDlqReplay } from '../../ops/cancelDlqReplay.ts';
 import type { DlqClass } from '../../ops/checkConsistency.ts';
 import { createDynamoOpsStore } from '../../ops/dynamoOpsStore.ts';
 import { MoveTaskUnsupportedError } from '../../ops/ports.ts';
-import {
-  cancelDlqReplay,
-  ReplayMode,
-  ReplayOptionsError,
-  type ReplayProgress,
-  type ReplaySummary,
-  replayDlq,
-} from '../../ops/replayDlq.ts';
+import { replayDlq } from '../../ops/replayDlq.ts';
+import { ReplayOptionsError } from '../../ops/replayOptions.ts';
+import { ReplayMode, type ReplayProgress, type ReplaySummary } from '../../ops/replayTypes.ts';
 import { sqsReplayQueues } from '../../ops/sqsReplayQueues.ts';
 import { printable } from '../../text/printable.js';
 import { CliError } from '../errors.ts';
 import { integerIn } from '../options.ts';
-import { type ProgressStream, toJson } from '../output.ts';
+import { toJson } from '../output.ts';
+import { type ProgressStream, progressBar } from '../progressBar.ts';
 import { out, withTarget } from '../run.ts';
 import { parseDlqClass, replayByClass } from './replayByClass.ts';
 
@@ -44,29 +41,14 @@ export const replayProgressLine = (p: ReplayProgress): string => {
 
 /** A progress printer: a TTY redraws one line with a bar; anything else gets a line per batch at most every 2 s. */
 export const replayProgressPrinter = (stream: ProgressStream, now: () => number = Date.now) => {
-  let last = Number.NEGATIVE_INFINITY;
-  let drawn = false;
+  const bar = progressBar({ stream, now, barWidth: () => 24 });
   return {
     update(p: ReplayProgress): void {
-      const t = now();
-      if (stream.isTTY) {
-        if (t - last < 100) return;
-        last = t;
-        const width = 24;
-        const done = p.moved + p.skipped + p.failed;
-        const fraction = p.total ? Math.min(1, done / p.total) : 0;
-        const bar = p.total ? `${'█'.repeat(Math.round(fraction * width)).padEnd(width, '░')} ` : '';
-        stream.write(`\r\x1b[2K${bar}${replayProgressLine(p)}`);
-        drawn = true;
-        return;
-      }
-      if (t - last < 2000) return;
-      last = t;
-      stream.write(`${replayProgressLine(p)}\n`);
+      const done = p.moved + p.skipped + p.failed;
+      if (bar.isTTY) bar.redraw(p.total ? done / p.total : undefined, replayProgressLine(p));
+      else bar.log(replayProgressLine(p), 2000);
     },
-    finish(): void {
-      if (drawn && stream.isTTY) stream.write('\n');
-    },
+    finish: (): void => bar.finish(),
   };
 };
 

@@ -8,10 +8,10 @@ import {
 } from '../../dashboard/index.ts';
 import { type DemoResult, runDemo } from '../../local/demo.ts';
 import { FAULT_KINDS, type FaultPlan, parseFaultPlan } from '../../local/faults/faultInjector.ts';
+import { startLocalRetryTimer } from '../../local/localRetry.ts';
 import { type LocalRuntime, type LocalTunables, startLocalRuntime } from '../../local/localRuntime.ts';
 import { DEFAULT_MOTO_PORT, MotoStartError } from '../../local/moto/motoServer.ts';
 import { DEMO_POLICY_PATH } from '../../local/policyDemo.ts';
-import { startLocalRetryTimer } from '../../ops/localRetry.ts';
 import { CliError } from '../errors.ts';
 import { integerIn } from '../options.ts';
 import { renderFields, renderTable } from '../output.ts';

@@ -4,6 +4,8 @@
 // bidi characters show as \uXXXX, so `invoice\u202Efdp.exe` cannot pass for `invoiceexe.pdf`. Keys are
 // also bidi-isolated (<bdi>), so right-to-left letters in a key cannot reorder the text around it.
 import { createCharts } from './charts.js';
+// The one formatBytes of the project (src/text/formatBytes.js), served by the dashboard as it is.
+import { formatBytes as fmtBytes } from './formatBytes.js';
 import { printable } from './printable.js';
 
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
@@ -51,17 +53,6 @@ const fmtMs = (ms) => {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
-};
-const fmtBytes = (bytes) => {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 };
 const fmtTime = (iso) => {
   const date = new Date(iso);

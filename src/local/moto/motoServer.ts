@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SilentScalperError } from '../../pipeline/errors.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The launcher that patches moto's O(queue depth) SQS costs before starting the server. */
@@ -41,12 +42,7 @@ export interface StartMotoOptions {
 }
 
 /** Thrown when moto cannot start; the message says how to fix it. */
-export class MotoStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MotoStartError';
-  }
-}
+export class MotoStartError extends SilentScalperError {}
 
 /** Thrown when the requested port is taken; carries the port. */
 export class PortInUseError extends MotoStartError {
@@ -58,7 +54,6 @@ export class PortInUseError extends MotoStartError {
     super(
       `port ${port} on ${host} is already in use (another moto or local AWS emulator?): stop what listens there, or choose another port with ${hint}`,
     );
-    this.name = 'PortInUseError';
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTimeline, formatBytes } from '../../../src/dashboard/timeline.ts';
+import { buildTimeline } from '../../../src/dashboard/timeline.ts';
 import { FileStatus, HistoryStep, QuarantineReason } from '../../../src/pipeline/constants.ts';
 import { makeFileRecord, makeStepRecord } from '../../helpers/trackingRecords.ts';
 
@@ -67,14 +67,5 @@ describe('buildTimeline', () => {
       declared: 'text/csv',
     });
     expect(timeline.entries.find((e) => e.kind === 'started')?.details['waited in queue']).toBe('29900 ms');
-  });
-});
-
-describe('formatBytes', () => {
-  it('reads like a human would write it', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1023)).toBe('1023 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GiB');
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { cancelDlqReplay } from '../../../src/ops/cancelDlqReplay.ts';
 import { createRateLimiter } from '../../../src/ops/rateLimiter.ts';
-import { cancelDlqReplay, ReplayOptionsError, replayDlq } from '../../../src/ops/replayDlq.ts';
+import { replayDlq } from '../../../src/ops/replayDlq.ts';
+import { ReplayOptionsError } from '../../../src/ops/replayOptions.ts';
 import { DLQ_ATTRIBUTES } from '../../../src/pipeline/constants.ts';
 import type { HistoryStepRecord } from '../../../src/pipeline/types.ts';
 import { FakeReplayQueues, s3EventBody } from '../../helpers/opsFakes.ts';

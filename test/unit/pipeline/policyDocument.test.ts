@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/config/configError.ts';
 import { DEFAULT_BLOCKED_TYPES, loadHandlerConfig } from '../../../src/config/handlerConfig.ts';
 import {
   InvalidPolicyError,
@@ -9,7 +10,6 @@ import {
   readPolicyFile,
 } from '../../../src/config/policyFile.ts';
 import { IgnoredAs, QuarantineReason } from '../../../src/pipeline/constants.ts';
-import { ConfigError } from '../../../src/pipeline/errors.ts';
 import { evaluatePolicy } from '../../../src/pipeline/policy.ts';
 import {
   compilePolicy,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { contentTypeFor, DEFAULT_CONTENT_TYPE } from '../../src/cli/contentType.ts';
-import { decodeCursor, encodeCursor } from '../../src/cli/cursor.ts';
-import { integerIn, parseSince, parseStatus } from '../../src/cli/options.ts';
-import { normalizePrefix } from '../../src/cli/uploader.ts';
+import { contentTypeFor, DEFAULT_CONTENT_TYPE } from '../../../src/cli/contentType.ts';
+import { decodeCursor, encodeCursor } from '../../../src/cli/cursor.ts';
+import { integerIn, parseSince, parseStatus } from '../../../src/cli/options.ts';
+import { normalizePrefix } from '../../../src/cli/uploader.ts';
 
 const NOW = new Date('2026-11-25T12:00:00.000Z');
 

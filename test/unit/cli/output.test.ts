@@ -7,7 +7,7 @@ import {
   renderFields,
   renderTable,
   truncateMiddle,
-} from '../../src/cli/output.ts';
+} from '../../../src/cli/output.ts';
 
 const fakeStream = (isTTY: boolean) => {
   const writes: string[] = [];
@@ -131,7 +131,7 @@ describe('Progress', () => {
 describe('renderTable with wide characters', () => {
   it('keeps columns aligned when a key has CJK characters, as a terminal shows them', async () => {
     // Prepare
-    const { renderTable: render, displayWidth } = await import('../../src/cli/output.ts');
+    const { renderTable: render, displayWidth } = await import('../../../src/cli/output.ts');
     const rows = [
       { key: 'demo/notes/日本語メモ.txt', status: 'PROCESSED' },
       { key: 'demo/photos/sunset.png', status: 'PROCESSED' },

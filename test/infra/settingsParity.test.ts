@@ -8,7 +8,7 @@ import {
   ingestQueueAttributes,
   LOCAL_QUEUE_MAX_MESSAGE_SIZE_BYTES,
 } from '../../src/local/provision.ts';
-import { NO_BUNDLING, type Synthesized, synthesize } from '../infra/synth.ts';
+import { NO_BUNDLING, type Synthesized, synthesize } from './synth.ts';
 
 const synthesized: Synthesized[] = [];
 afterAll(() => {

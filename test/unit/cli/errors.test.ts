@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, connectionErrorCode, explainError } from '../../src/cli/errors.ts';
+import { CliError, connectionErrorCode, explainError } from '../../../src/cli/errors.ts';
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name });
 const refused = () =>

@@ -2,10 +2,10 @@ import type { AwsClients } from '../adapters/awsClients.ts';
 import { createS3ObjectStore } from '../adapters/s3ObjectStore.ts';
 import { createSnsAlertPublisher } from '../adapters/snsAlertPublisher.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, validateRetryPolicy } from '../config/retryConfig.ts';
-import { createDynamoOpsStore } from './dynamoOpsStore.ts';
-import { retryQuarantine } from './retryQuarantine.ts';
-import { type RetryTimer, startRetryTimer } from './retryTimer.ts';
-import type { RetrySummary } from './retryTypes.ts';
+import { createDynamoOpsStore } from '../ops/dynamoOpsStore.ts';
+import { retryQuarantine } from '../ops/retryQuarantine.ts';
+import { type RetryTimer, startRetryTimer } from '../ops/retryTimer.ts';
+import type { RetrySummary } from '../ops/retryTypes.ts';
 
 /** Options of {@link startLocalRetryTimer}. */
 export interface LocalRetryOptions {

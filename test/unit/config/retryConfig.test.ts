@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/config/configError.ts';
 import {
   DEFAULT_RETRY_POLICY,
   loadRetryConfig,
   RETRY_ENV,
   retryEnvironment,
 } from '../../../src/config/retryConfig.ts';
-import { ConfigError } from '../../../src/pipeline/errors.ts';
 
 const names = {
   metadataTable: 'files',

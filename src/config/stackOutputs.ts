@@ -1,6 +1,7 @@
 /**
  * Names shared by the CDK app and the CLI. Plain TypeScript with no aws-cdk-lib import, so the CLI can
- * read a deployed stack's outputs without loading the CDK.
+ * read a deployed stack's outputs without loading the CDK. It lives in `src/config` (not `infra/`) so the
+ * CLI and the CDK app both import it from the shared layer and the CLI never reaches into the CDK app.
  */
 
 /** Default CloudFormation stack name of the deployment (`cdk deploy`, CLI `--stack`). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderFileTable } from '../../src/cli/commands/files.ts';
-import { renderHistory } from '../../src/cli/commands/show.ts';
-import { FileStatus, HistoryStep, QuarantineReason } from '../../src/pipeline/constants.ts';
-import { makeFileRecord, makeStepRecord } from '../helpers/trackingRecords.ts';
+import { renderFileTable } from '../../../src/cli/commands/files.ts';
+import { renderHistory } from '../../../src/cli/commands/show.ts';
+import { FileStatus, HistoryStep, QuarantineReason } from '../../../src/pipeline/constants.ts';
+import { makeFileRecord, makeStepRecord } from '../../helpers/trackingRecords.ts';
 
 describe('files table', () => {
   it('shows time, status, reason, size, type and key per record', () => {
