@@ -6,9 +6,9 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { AwsClients } from '../adapters/awsClients.ts';
 import type { FileRecord } from '../pipeline/types.ts';
 import { classifyDeadLetter, type DlqClass, finishedUploadsOf } from './checkConsistency.ts';
+import type { OpsClients } from './opsClients.ts';
 
 /** Where {@link sortDeadLetters} works. */
 export interface DeadLetterTarget {
@@ -36,7 +36,7 @@ export interface SortDeadLettersResult {
   readonly kept: number;
 }
 
-const uploadRecords = async (clients: AwsClients, table: string): Promise<FileRecord[]> => {
+const uploadRecords = async (clients: OpsClients, table: string): Promise<FileRecord[]> => {
   const items: FileRecord[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -59,7 +59,7 @@ const inTens = <T>(items: readonly T[]): T[][] =>
  * upload) but never loses it. Each message is received once; kept ones are made visible again.
  */
 export const sortDeadLetters = async (
-  clients: AwsClients,
+  clients: OpsClients,
   target: DeadLetterTarget,
   options: SortDeadLettersOptions = {},
 ): Promise<SortDeadLettersResult> => {
