@@ -7,10 +7,10 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { AwsClients } from '../adapters/awsClients.ts';
 import { FileStatus } from '../pipeline/constants.ts';
 import { parseS3EventBody } from '../pipeline/s3Event.ts';
 import type { FileRecord } from '../pipeline/types.ts';
+import type { OpsClients } from './opsClients.ts';
 
 /**
  * The consistency checker: proves, from the outside, that every upload ended in exactly one right place.
@@ -95,7 +95,7 @@ interface ListedObject {
   readonly size: number;
 }
 
-const listBucket = async (clients: AwsClients, bucket: string): Promise<Map<string, ListedObject>> => {
+const listBucket = async (clients: OpsClients, bucket: string): Promise<Map<string, ListedObject>> => {
   const objects = new Map<string, ListedObject>();
   let token: string | undefined;
   do {
@@ -110,7 +110,7 @@ const listBucket = async (clients: AwsClients, bucket: string): Promise<Map<stri
   return objects;
 };
 
-const scanUploads = async (clients: AwsClients, table: string): Promise<FileRecord[]> => {
+const scanUploads = async (clients: OpsClients, table: string): Promise<FileRecord[]> => {
   const items: FileRecord[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -123,7 +123,7 @@ const scanUploads = async (clients: AwsClients, table: string): Promise<FileReco
   return items;
 };
 
-const queueDepth = async (clients: AwsClients, queueUrl: string): Promise<number> => {
+const queueDepth = async (clients: OpsClients, queueUrl: string): Promise<number> => {
   const { Attributes = {} } = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
   );
@@ -138,7 +138,7 @@ const queueDepth = async (clients: AwsClients, queueUrl: string): Promise<number
  * Every DLQ message, each received once (hidden meanwhile so the next receive brings new ones), then made
  * visible again so a replay finds them all.
  */
-const readDeadLetters = async (clients: AwsClients, dlqUrl: string): Promise<Message[]> => {
+const readDeadLetters = async (clients: OpsClients, dlqUrl: string): Promise<Message[]> => {
   const seen: Message[] = [];
   const ids = new Set<string>();
   for (let emptyReceives = 0; emptyReceives < 2; ) {
@@ -196,10 +196,134 @@ export const classifyDeadLetter = (body: string, finishedUploads: ReadonlySet<st
 export const finishedUploadsOf = (records: readonly FileRecord[]): Set<string> =>
   new Set(records.map((r) => uploadIdentity(r.bucket, r.key, r.uploadId)));
 
-const sha256Of = async (clients: AwsClients, bucket: string, key: string): Promise<string> => {
+const sha256Of = async (clients: OpsClients, bucket: string, key: string): Promise<string> => {
   const out = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array(0);
   return createHash('sha256').update(bytes).digest('hex');
+};
+
+/** Notes one problem: counts it, and keeps it while fewer than `maxProblems` are kept. */
+type Report = (kind: ProblemKind, key: string, detail: string) => void;
+
+/** Where an upload's object was found, for the bytes check. */
+interface Found {
+  readonly bucket: string;
+  readonly objectKey: string;
+  readonly object: ListedObject;
+}
+
+/** What the checker reads, all at once: the upload records, both buckets, the queue depth, the DLQ. */
+interface Observed {
+  readonly records: FileRecord[];
+  readonly input: Map<string, ListedObject>;
+  readonly quarantine: Map<string, ListedObject>;
+  readonly queueMessages: number;
+  readonly deadLetters: Message[];
+}
+
+const observe = async (clients: OpsClients, target: CheckTarget): Promise<Observed> => {
+  const [records, input, quarantine, queueMessages, deadLetters] = await Promise.all([
+    scanUploads(clients, target.metadataTable),
+    listBucket(clients, target.inputBucket),
+    listBucket(clients, target.quarantineBucket),
+    queueDepth(clients, target.queueUrl),
+    readDeadLetters(clients, target.dlqUrl),
+  ]);
+  return { records, input, quarantine, queueMessages, deadLetters };
+};
+
+/** Records of the input bucket, by key (a key uploaded once has one upload item). */
+const recordsByKeyOf = (records: readonly FileRecord[], inputBucket: string): Map<string, FileRecord[]> => {
+  const byKey = new Map<string, FileRecord[]>();
+  for (const r of records) {
+    if (r.bucket !== inputBucket) continue;
+    byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+  }
+  return byKey;
+};
+
+/**
+ * The location check per status: PROCESSED in the input bucket only, QUARANTINED at the record's
+ * quarantine key only, GONE nowhere (and not expected). Returns where the object is, when it is where
+ * the record says.
+ */
+const locate = (
+  key: string,
+  record: FileRecord,
+  seen: Observed,
+  target: CheckTarget,
+  expected: boolean,
+  report: Report,
+): Found | undefined => {
+  const inInput = seen.input.get(key);
+  const inQuarantine = seen.quarantine.get(key);
+  if (record.status === FileStatus.PROCESSED) {
+    if (!inInput) report(ProblemKind.misplaced, key, 'PROCESSED but not in the input bucket');
+    if (inQuarantine) report(ProblemKind.misplaced, key, 'PROCESSED but also in the quarantine bucket');
+    return inInput ? { bucket: target.inputBucket, objectKey: key, object: inInput } : undefined;
+  }
+  if (record.status === FileStatus.QUARANTINED) {
+    const qKey = record.quarantineKey ?? key;
+    const copy = seen.quarantine.get(qKey);
+    if (!copy) report(ProblemKind.misplaced, key, `QUARANTINED (${record.reason}) but not in quarantine`);
+    if (inInput) report(ProblemKind.misplaced, key, `QUARANTINED (${record.reason}) but still in input`);
+    return copy ? { bucket: target.quarantineBucket, objectKey: qKey, object: copy } : undefined;
+  }
+  if (expected) report(ProblemKind.lost, key, 'recorded GONE although nobody deleted it');
+  if (inQuarantine) report(ProblemKind.misplaced, key, 'GONE but in the quarantine bucket');
+  return undefined;
+};
+
+/**
+ * The bytes check: the ETag the record holds against the listed one; when they agree (or one is missing)
+ * and the caller knows the upload's SHA-256, a deferred hash of the object to run later, a few at a time.
+ */
+const checkBytes = (
+  clients: OpsClients,
+  key: string,
+  record: FileRecord,
+  at: Found,
+  sha: string | undefined,
+  report: Report,
+): (() => Promise<void>) | undefined => {
+  if (record.etag && at.object.etag && record.etag !== at.object.etag) {
+    report(ProblemKind.changed, key, `ETag ${at.object.etag} differs from the recorded ${record.etag}`);
+    return undefined;
+  }
+  if (!sha) return undefined;
+  return async () => {
+    const actual = await sha256Of(clients, at.bucket, at.objectKey);
+    if (actual !== sha) report(ProblemKind.changed, key, 'bytes differ from the upload (SHA-256)');
+  };
+};
+
+/**
+ * One key: it has a final record (else it is lost), one upload item per upload (else duplicated), the
+ * object where its newest record says. Returns that record's status and the deferred hash check, if any.
+ */
+const checkKey = (
+  clients: OpsClients,
+  key: string,
+  found: readonly FileRecord[],
+  seen: Observed,
+  target: CheckTarget,
+  expected: ExpectedUpload | undefined,
+  report: Report,
+): { status?: FileStatus; hashCheck?: () => Promise<void> } => {
+  if (found.length === 0) {
+    const where = [seen.input.has(key) ? 'input' : '', seen.quarantine.has(key) ? 'quarantine' : '']
+      .filter(Boolean)
+      .join(' and ');
+    report(ProblemKind.lost, key, `no final record (object ${where ? `in ${where}` : 'nowhere'})`);
+    return {};
+  }
+  const ids = new Set(found.map((r) => r.uploadId));
+  if (found.length > 1 && (ids.size < found.length || expected))
+    report(ProblemKind.duplicated, key, `${found.length} upload items`);
+  const record = found.reduce((a, b) => (a.eventTime >= b.eventTime ? a : b));
+  const at = locate(key, record, seen, target, expected !== undefined, report);
+  const hashCheck = at ? checkBytes(clients, key, record, at, expected?.sha256, report) : undefined;
+  return { status: record.status, ...(hashCheck ? { hashCheck } : {}) };
 };
 
 /**
@@ -209,95 +333,47 @@ const sha256Of = async (clients: AwsClients, bucket: string, key: string): Promi
  * twice; nothing left in the ingest queue; and every DLQ message classified.
  */
 export const checkConsistency = async (
-  clients: AwsClients,
+  clients: OpsClients,
   target: CheckTarget,
   options: CheckOptions = {},
 ): Promise<CheckResult> => {
   const maxProblems = options.maxProblems ?? 50;
-  const [records, input, quarantine, queueMessages, deadLetters] = await Promise.all([
-    scanUploads(clients, target.metadataTable),
-    listBucket(clients, target.inputBucket),
-    listBucket(clients, target.quarantineBucket),
-    queueDepth(clients, target.queueUrl),
-    readDeadLetters(clients, target.dlqUrl),
-  ]);
+  const seen = await observe(clients, target);
   const problems: CheckProblem[] = [];
   const counts = { lost: 0, duplicated: 0, misplaced: 0, changed: 0 };
-  const report = (kind: ProblemKind, key: string, detail: string) => {
+  const report: Report = (kind, key, detail) => {
     counts[kind] += 1;
     if (problems.length < maxProblems) problems.push({ kind, key, detail });
   };
 
-  // Records of the input bucket, by key (a key uploaded once has one upload item).
-  const recordsByKey = new Map<string, FileRecord[]>();
-  for (const r of records) {
-    if (r.bucket !== target.inputBucket) continue;
-    recordsByKey.set(r.key, [...(recordsByKey.get(r.key) ?? []), r]);
-  }
+  const recordsByKey = recordsByKeyOf(seen.records, target.inputBucket);
   const expectedByKey = new Map((options.expected ?? []).map((u) => [u.key, u]));
   const keys = new Set<string>([
     ...expectedByKey.keys(),
     ...recordsByKey.keys(),
-    ...input.keys(),
+    ...seen.input.keys(),
     // A quarantined object keeps its key; an object there without any record is a lost upload too.
-    ...quarantine.keys(),
+    ...seen.quarantine.keys(),
   ]);
   const byStatus: Record<FileStatus, number> = { PROCESSED: 0, QUARANTINED: 0, GONE: 0 };
   const hashChecks: (() => Promise<void>)[] = [];
-
   for (const key of keys) {
     const found = recordsByKey.get(key) ?? [];
-    const inInput = input.get(key);
-    const inQuarantine = quarantine.get(key);
-    if (found.length === 0) {
-      const where = [inInput ? 'input' : '', inQuarantine ? 'quarantine' : ''].filter(Boolean).join(' and ');
-      report(ProblemKind.lost, key, `no final record (object ${where ? `in ${where}` : 'nowhere'})`);
-      continue;
-    }
-    const ids = new Set(found.map((r) => r.uploadId));
-    if (found.length > 1 && (ids.size < found.length || expectedByKey.has(key)))
-      report(ProblemKind.duplicated, key, `${found.length} upload items`);
-    const record = found.reduce((a, b) => (a.eventTime >= b.eventTime ? a : b));
-    byStatus[record.status] += 1;
-    let at: { bucket: string; object: ListedObject } | undefined;
-    if (record.status === FileStatus.PROCESSED) {
-      if (!inInput) report(ProblemKind.misplaced, key, 'PROCESSED but not in the input bucket');
-      if (inQuarantine) report(ProblemKind.misplaced, key, 'PROCESSED but also in the quarantine bucket');
-      if (inInput) at = { bucket: target.inputBucket, object: inInput };
-    } else if (record.status === FileStatus.QUARANTINED) {
-      const qKey = record.quarantineKey ?? key;
-      const copy = quarantine.get(qKey);
-      if (!copy) report(ProblemKind.misplaced, key, `QUARANTINED (${record.reason}) but not in quarantine`);
-      if (inInput) report(ProblemKind.misplaced, key, `QUARANTINED (${record.reason}) but still in input`);
-      if (copy) at = { bucket: target.quarantineBucket, object: copy };
-    } else {
-      if (expectedByKey.has(key)) report(ProblemKind.lost, key, 'recorded GONE although nobody deleted it');
-      if (inQuarantine) report(ProblemKind.misplaced, key, 'GONE but in the quarantine bucket');
-    }
-    if (!at) continue;
-    const sha = expectedByKey.get(key)?.sha256;
-    if (record.etag && at.object.etag && record.etag !== at.object.etag)
-      report(ProblemKind.changed, key, `ETag ${at.object.etag} differs from the recorded ${record.etag}`);
-    else if (sha) {
-      const bucket = at.bucket;
-      const objectKey = record.status === FileStatus.QUARANTINED ? (record.quarantineKey ?? key) : key;
-      hashChecks.push(async () => {
-        const actual = await sha256Of(clients, bucket, objectKey);
-        if (actual !== sha) report(ProblemKind.changed, key, 'bytes differ from the upload (SHA-256)');
-      });
-    }
+    const checked = checkKey(clients, key, found, seen, target, expectedByKey.get(key), report);
+    if (checked.status) byStatus[checked.status] += 1;
+    if (checked.hashCheck) hashChecks.push(checked.hashCheck);
   }
   // Hash a few objects at a time: local S3 is best at 2–4 concurrent requests.
   for (let i = 0; i < hashChecks.length; i += 4)
     await Promise.all(hashChecks.slice(i, i + 4).map((c) => c()));
 
-  const finished = finishedUploadsOf(records);
+  const finished = finishedUploadsOf(seen.records);
   const dlq: Record<DlqClass, number> = { poison: 0, notFinished: 0, finished: 0 };
-  for (const m of deadLetters) dlq[classifyDeadLetter(m.Body ?? '', finished)] += 1;
+  for (const m of seen.deadLetters) dlq[classifyDeadLetter(m.Body ?? '', finished)] += 1;
 
   const ok =
     counts.lost + counts.duplicated + counts.misplaced + counts.changed === 0 &&
-    queueMessages === 0 &&
+    seen.queueMessages === 0 &&
     dlq.notFinished === 0;
-  return { ok, uploads: keys.size, byStatus, ...counts, queueMessages, dlq, problems };
+  return { ok, uploads: keys.size, byStatus, ...counts, queueMessages: seen.queueMessages, dlq, problems };
 };

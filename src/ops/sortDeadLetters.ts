@@ -6,9 +6,9 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { AwsClients } from '../adapters/awsClients.ts';
 import type { FileRecord } from '../pipeline/types.ts';
 import { classifyDeadLetter, type DlqClass, finishedUploadsOf } from './checkConsistency.ts';
+import type { OpsClients } from './opsClients.ts';
 
 /** Where {@link sortDeadLetters} works. */
 export interface DeadLetterTarget {
@@ -36,7 +36,7 @@ export interface SortDeadLettersResult {
   readonly kept: number;
 }
 
-const uploadRecords = async (clients: AwsClients, table: string): Promise<FileRecord[]> => {
+const uploadRecords = async (clients: OpsClients, table: string): Promise<FileRecord[]> => {
   const items: FileRecord[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -52,6 +52,25 @@ const uploadRecords = async (clients: AwsClients, table: string): Promise<FileRe
 const inTens = <T>(items: readonly T[]): T[][] =>
   Array.from({ length: Math.ceil(items.length / 10) }, (_, i) => items.slice(i * 10, i * 10 + 10));
 
+/** Delete messages from the DLQ, ten at a time; returns how many SQS confirmed. */
+const deleteAll = async (
+  clients: OpsClients,
+  dlqUrl: string,
+  messages: readonly Message[],
+): Promise<number> => {
+  let deleted = 0;
+  for (const part of inTens(messages)) {
+    const out = await clients.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: dlqUrl,
+        Entries: part.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+    deleted += out.Successful?.length ?? 0;
+  }
+  return deleted;
+};
+
 /**
  * Sort the DLQ by class (poison / file not finished / file already finished, judged against the table):
  * replay some classes to the ingest queue, drop others, keep the rest. A replayed message is sent before
@@ -59,7 +78,7 @@ const inTens = <T>(items: readonly T[]): T[][] =>
  * upload) but never loses it. Each message is received once; kept ones are made visible again.
  */
 export const sortDeadLetters = async (
-  clients: AwsClients,
+  clients: OpsClients,
   target: DeadLetterTarget,
   options: SortDeadLettersOptions = {},
 ): Promise<SortDeadLettersResult> => {
@@ -90,7 +109,7 @@ export const sortDeadLetters = async (
       else toKeep.push(m);
     }
   }
-  let replayed = 0;
+  const sentBack: Message[] = [];
   for (const part of inTens(toReplay)) {
     const sent = await clients.sqs.send(
       new SendMessageBatchCommand({
@@ -99,21 +118,13 @@ export const sortDeadLetters = async (
       }),
     );
     const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
-    const done = part.filter((_, i) => ok.has(`m${i}`));
+    sentBack.push(...part.filter((_, i) => ok.has(`m${i}`)));
     toKeep.push(...part.filter((_, i) => !ok.has(`m${i}`)));
-    replayed += done.length;
-    toDrop.push(...done);
   }
-  let deleted = 0;
-  for (const part of inTens(toDrop)) {
-    const out = await clients.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: target.dlqUrl,
-        Entries: part.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle })),
-      }),
-    );
-    deleted += out.Successful?.length ?? 0;
-  }
+  // Counted apart: a replayed message whose delete fails still counts as replayed (it comes back to the
+  // DLQ after its visibility timeout), and it must not lower the count of dropped ones.
+  await deleteAll(clients, target.dlqUrl, sentBack);
+  const dropped = await deleteAll(clients, target.dlqUrl, toDrop);
   for (const part of inTens(toKeep))
     await clients.sqs.send(
       new ChangeMessageVisibilityBatchCommand({
@@ -121,5 +132,5 @@ export const sortDeadLetters = async (
         Entries: part.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
       }),
     );
-  return { byClass, replayed, dropped: deleted - replayed, kept: toKeep.length };
+  return { byClass, replayed: sentBack.length, dropped, kept: toKeep.length };
 };

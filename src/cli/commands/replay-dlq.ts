@@ -13,7 +13,7 @@ import { integerIn } from '../options.ts';
 import { toJson } from '../output.ts';
 import { type ProgressStream, progressBar } from '../progressBar.ts';
 import { out, withTarget } from '../run.ts';
-import { parseDlqClass, replayByClass } from './replayByClass.ts';
+import { flagsIgnoredByClass, parseDlqClass, replayByClass } from './replayByClass.ts';
 
 interface ReplayCliOptions {
   dryRun?: boolean;
@@ -174,6 +174,11 @@ export const replayDlqCommand = (): Command =>
           return;
         }
         if (options.class || options.dropFinished) {
+          const ignored = flagsIgnoredByClass(options);
+          if (ignored.length > 0)
+            throw new CliError(
+              `--class and --drop-finished sort the whole DLQ; they cannot be combined with ${ignored.join(', ')}.`,
+            );
           await replayByClass(target, options);
           return;
         }

@@ -14,6 +14,26 @@ export const parseDlqClass = (value: string): DlqClass => {
   return value as DlqClass;
 };
 
+/**
+ * The `replay-dlq` filters a class-based sort does not honour (it acts on the whole DLQ), as the flags a
+ * user typed. Decision: refuse them rather than ignore them, so `--class notFinished --prefix a/` never
+ * replays more than the operator asked for.
+ */
+export const flagsIgnoredByClass = (options: {
+  readonly prefix?: string;
+  readonly max?: number;
+  readonly maxPerSecond?: number;
+  readonly includePoison?: boolean;
+  readonly mode?: string;
+}): string[] =>
+  [
+    options.prefix !== undefined ? '--prefix' : '',
+    options.max !== undefined ? '--max' : '',
+    options.maxPerSecond !== undefined ? '--max-per-second' : '',
+    options.includePoison ? '--include-poison' : '',
+    options.mode !== undefined && options.mode !== 'auto' ? '--mode' : '',
+  ].filter(Boolean);
+
 /** The options `replay-dlq` takes for class-based sorting. */
 export interface ReplayByClassOptions {
   readonly class?: DlqClass;
