@@ -6,6 +6,7 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { parseS3EventBody } from '../pipeline/s3Event.ts';
 import type { FileRecord } from '../pipeline/types.ts';
 import { classifyDeadLetter, type DlqClass, finishedUploadsOf } from './checkConsistency.ts';
 import type { OpsClients } from './opsClients.ts';
@@ -27,9 +28,19 @@ export interface SortDeadLettersOptions {
   readonly dryRun?: boolean;
 }
 
+/** One DLQ message as {@link sortDeadLetters} judged it. */
+export interface SortedDeadLetter {
+  readonly messageId: string;
+  readonly class: DlqClass;
+  /** `bucket/key` of each S3 record the message holds (raw upload text: escape before printing). */
+  readonly files: readonly string[];
+}
+
 /** What {@link sortDeadLetters} found and did. */
 export interface SortDeadLettersResult {
   readonly byClass: Record<DlqClass, number>;
+  /** Every message and its class, in the order received (so an operator sees which is which). */
+  readonly messages: readonly SortedDeadLetter[];
   readonly replayed: number;
   readonly dropped: number;
   /** Messages left in the DLQ (visible again). */
@@ -47,6 +58,16 @@ const uploadRecords = async (clients: OpsClients, table: string): Promise<FileRe
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+};
+
+/** `bucket/key` of each record of an S3 event body; none for a poison body. */
+const filesOf = (body: string): string[] => {
+  try {
+    const parsed = parseS3EventBody(body);
+    return parsed.kind === 'records' ? parsed.records.map((r) => `${r.bucket}/${r.key}`) : [];
+  } catch {
+    return [];
+  }
 };
 
 const inTens = <T>(items: readonly T[]): T[][] =>
@@ -88,6 +109,7 @@ export const sortDeadLetters = async (
   const toDrop: Message[] = [];
   const toKeep: Message[] = [];
   const seen = new Set<string>();
+  const sorted: SortedDeadLetter[] = [];
   for (let empty = 0; empty < 2; ) {
     const { Messages = [] } = await clients.sqs.send(
       new ReceiveMessageCommand({
@@ -103,6 +125,7 @@ export const sortDeadLetters = async (
       seen.add(m.MessageId ?? '');
       const cls = classifyDeadLetter(m.Body ?? '', finished);
       byClass[cls] += 1;
+      sorted.push({ messageId: m.MessageId ?? '', class: cls, files: filesOf(m.Body ?? '') });
       if (options.dryRun) toKeep.push(m);
       else if (options.replay?.includes(cls)) toReplay.push(m);
       else if (options.drop?.includes(cls)) toDrop.push(m);
@@ -132,5 +155,5 @@ export const sortDeadLetters = async (
         Entries: part.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
       }),
     );
-  return { byClass, replayed: sentBack.length, dropped, kept: toKeep.length };
+  return { byClass, messages: sorted, replayed: sentBack.length, dropped, kept: toKeep.length };
 };

@@ -85,12 +85,19 @@ describe('silent-scalper replay-dlq --class / --drop-finished (the CLI, against 
       await clients.sqs.send(new SendMessageCommand({ QueueUrl: r.dlqUrl, MessageBody: body }));
   });
 
-  it('--dry-run shows the class counts and moves nothing', async () => {
+  it('--dry-run shows the class of each message and the class counts, and moves nothing', async () => {
     // Act
     const run = await replay('--dry-run');
 
     // Assess
     expect(run.code, run.stderr).toBe(0);
+    const classOf = (file: string) =>
+      run.stdout.split('\n').find((line) => line.includes(`${r.inputBucket}/${file}`));
+    expect(classOf('waiting/a.csv')).toMatch(/\bnotFinished\b/);
+    expect(classOf('waiting/b.csv')).toMatch(/\bnotFinished\b/);
+    expect(classOf('done/c.csv')).toMatch(/\bfinished\b/);
+    expect(classOf('done/d.csv')).toMatch(/\bfinished\b/);
+    expect(run.stdout).toMatch(/\bpoison\s+\(not an S3 event\)/);
     expect(run.stdout).toContain(
       '1 poison (needs a person), 2 file not finished (replay), 2 file already finished (safe to drop)',
     );
@@ -134,7 +141,7 @@ describe('silent-scalper replay-dlq --class / --drop-finished (the CLI, against 
     expect(dry.stdout).toContain('nothing moved or deleted');
     expect(dlqAfterDryRun).toBe(3);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({
+    expect(JSON.parse(run.stdout)).toMatchObject({
       byClass: { poison: 1, notFinished: 0, finished: 2 },
       replayed: 0,
       dropped: 2,

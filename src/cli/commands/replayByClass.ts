@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { DlqClass } from '../../ops/checkConsistency.ts';
 
 import { type SortDeadLettersResult, sortDeadLetters } from '../../ops/sortDeadLetters.ts';
-import { renderFields, toJson } from '../output.ts';
+import { renderFields, renderTable, toJson } from '../output.ts';
 import { out } from '../run.ts';
 import type { Target } from '../target.ts';
 
@@ -42,7 +42,18 @@ export interface ReplayByClassOptions {
   readonly json?: boolean;
 }
 
+/** The class of each message (first 200), so an operator sees which message is which before acting. */
+const renderMessages = (result: SortDeadLettersResult): string =>
+  result.messages.length === 0
+    ? ''
+    : `${renderTable(result.messages.slice(0, 200), [
+        { header: 'MESSAGE', value: (m) => m.messageId },
+        { header: 'CLASS', value: (m) => m.class },
+        { header: 'FILES', value: (m) => m.files.join(', ') || '(not an S3 event)', maxWidth: 100 },
+      ])}${result.messages.length > 200 ? `\n… and ${result.messages.length - 200} more (--json lists all)` : ''}\n\n`;
+
 const render = (result: SortDeadLettersResult, dryRun: boolean): string =>
+  (dryRun ? renderMessages(result) : '') +
   renderFields([
     [
       'DLQ by class',
