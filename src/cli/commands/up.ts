@@ -23,6 +23,7 @@ interface UpOptions {
   maxFileSize?: number;
   dashboard: boolean;
   dashboardPort: number;
+  enforceIam?: boolean;
 }
 
 /** The size limit `--demo` uses unless `--max-file-size` is given, so TOO_LARGE shows with a 1 MiB file. */
@@ -71,6 +72,7 @@ const banner = (runtime: LocalRuntime, runner: boolean): string => {
     '',
     'Try, in another terminal (in this folder):',
     `  export AWS_ENDPOINT_URL=${endpoint}`,
+    ...operatorKeys(runtime),
     '  npm run cli -- upload ./some/folder --prefix dump/   # parallel uploads with a progress bar',
     '  npm run cli -- status                                 # queue depths, counts per status and reason',
     '  npm run cli -- files --status QUARANTINED             # newest records',
@@ -81,6 +83,18 @@ const banner = (runtime: LocalRuntime, runner: boolean): string => {
     'Ctrl-C stops: in-flight batches finish, then moto (its state lives in memory and is gone).',
     '',
   ].join('\n');
+};
+
+/**
+ * Under `--enforce-iam` the default `test` keys are no principal: the CLI, the dashboard and any S3
+ * client must sign as the operator's IAM user (local keys of a local emulator, nothing secret).
+ */
+const operatorKeys = (runtime: LocalRuntime): string[] => {
+  const operator = runtime.principals?.operator;
+  if (!operator) return [];
+  return [
+    `  export AWS_ACCESS_KEY_ID=${operator.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${operator.credentials.secretAccessKey}   # IAM is enforced: sign as the operator role`,
+  ];
 };
 
 const demoTable = (results: readonly DemoResult[]): string =>
@@ -138,9 +152,13 @@ export const upCommand = (): Command =>
       `files above this are quarantined TOO_LARGE (default: the handler's; with --demo ${DEMO_MAX_FILE_SIZE_BYTES})`,
       integerIn(1, Number.MAX_SAFE_INTEGER),
     )
+    .option(
+      '--enforce-iam',
+      "run under IAM enforcement: each function and the operator sign as an IAM user holding exactly its role's statements of the CDK stack",
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  silent-scalper up --demo\n  silent-scalper up --port 4567 --json-logs\n' +
+      '\nExamples:\n  silent-scalper up --demo\n  silent-scalper up --enforce-iam   # a missing permission fails here as it would in AWS\n  silent-scalper up --port 4567 --json-logs\n' +
         '  silent-scalper up --function-timeout 5    # retries come back after 30 s instead of 6 min',
     )
     .action(async (options: UpOptions) => {
@@ -161,6 +179,7 @@ export const upCommand = (): Command =>
           runner: options.runner,
           jsonLogs: options.jsonLogs ?? false,
           tunables,
+          enforceIam: options.enforceIam ?? false,
           portHint: `--port <n> (e.g. silent-scalper up --port ${options.port === DEFAULT_MOTO_PORT ? 4567 : DEFAULT_MOTO_PORT})`,
         });
       } catch (error) {
@@ -170,7 +189,7 @@ export const upCommand = (): Command =>
       // The local stand-in for the EventBridge schedule: the same automatic quarantine-retry pass.
       const retryTimer = options.runner
         ? startLocalRetryTimer({
-            clients: runtime.clients,
+            clients: runtime.clientsFor('retry'),
             resources: runtime.resources,
             onPass: (p) =>
               out.stdout(
@@ -192,7 +211,7 @@ export const upCommand = (): Command =>
       let dashboard: RunningDashboard | undefined;
       if (options.dashboard)
         dashboard = await startDashboardServer({
-          clients: runtime.clients,
+          clients: runtime.clientsFor('operator'),
           resources: runtime.resources,
           targetLabel: `local ${runtime.moto.endpoint}`,
           port: options.dashboardPort,
