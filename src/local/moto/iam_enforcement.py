@@ -29,13 +29,16 @@ fail:
    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html, "Permissions").
 6. GET/HEAD of a missing key answered 404 to a caller without ``s3:ListBucket`` on the bucket; AWS
    answers 403 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
-7. Denials said "Access Denied" (S3) or "User: ... is not authorized to perform: dynamodb:PutItem" in an
+7. The signature of an S3 request whose key needs percent-encoding (``café.jpg``, ``a+b.pdf``,
+   ``100%.zip``) never matched: moto signed the decoded path, but S3's canonical URI is the path exactly
+   as sent (S3 is the one service whose SigV4 path is not normalized). It now signs the raw path.
+8. Denials said "Access Denied" (S3) or "User: ... is not authorized to perform: dynamodb:PutItem" in an
    XML body the JSON-protocol SDK clients cannot parse. Every denial now names the principal, the
    action and the resource, as AWS does, in the protocol of the service (JSON for DynamoDB and SQS).
 """
 
 import json
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -96,6 +99,7 @@ _original_check_action_permitted = IAMRequestBase.check_action_permitted
 def _request_init(self, *args, **kwargs):
     _original_request_init(self, *args, **kwargs)
     self._action = IAM_ACTION_OF.get(self._action, self._action)
+
 
 
 def _check_action_permitted(self, resource):
@@ -171,6 +175,8 @@ def _object_exists(self, bucket_name, key_name):
 
 
 def _s3_authorize(self, bucket_name=None, key_name=None):
+    if enforcing() and getattr(self, "raw_path", None):
+        self.uri = urlparse(self.uri)._replace(path=self.raw_path).geturl()
     if not enforcing() or not key_name:
         return _original_s3_authorize(self, bucket_name=bucket_name, key_name=key_name)
     action = self.data.get("Action")
