@@ -78,6 +78,22 @@ export const localPipelineArns = (resources: LocalResources, region: string): Pi
   stackId: `arn:aws:cloudformation:${region}:${LOCAL_ACCOUNT_ID}:stack/SilentScalper/local`,
 });
 
+/**
+ * The only local-only statements: the CLI finds local resources by their contract names (GetQueueUrl,
+ * DescribeTable, HeadBucket, ListTopics, src/cli/target.ts) where in AWS it reads the stack's outputs
+ * (the operator's `ReadStackOutputs`). The local operator user holds these besides its role's statements.
+ */
+export const localDiscoveryStatements = (arns: PipelineArns): PermissionStatement[] => [
+  {
+    Sid: 'FindLocalResourcesInsteadOfStackOutputs',
+    Effect: 'Allow',
+    Action: ['sqs:GetQueueUrl', 'dynamodb:DescribeTable'],
+    Resource: [arns.queueArn, arns.deadLetterQueueArn, arns.tableArn],
+  },
+  // ListTopics takes no resource: IAM authorizes it on `*`.
+  { Sid: 'FindLocalTopic', Effect: 'Allow', Action: ['sns:ListTopics'], Resource: ['*'] },
+];
+
 /** What `uploader` and `admin` hold; the roles' statements come from src/config/permissions.ts. */
 const outsideStatements = (arns: PipelineArns): Record<'uploader' | 'admin', PermissionStatement[]> => ({
   uploader: [
@@ -153,7 +169,8 @@ export const createLocalPrincipals = async (
   try {
     const entries: [string, LocalPrincipal][] = [];
     for (const role of PIPELINE_ROLES) {
-      const statements = options.adjust ? options.adjust(role, [...roles[role]]) : roles[role];
+      const given = options.adjust ? options.adjust(role, [...roles[role]]) : roles[role];
+      const statements = role === 'operator' ? [...given, ...localDiscoveryStatements(arns)] : given;
       entries.push([role, await ensureUser(iam, `${LOCAL_USER_PREFIX}${role}`, statements)]);
     }
     for (const [who, statements] of Object.entries(outsideStatements(arns)))

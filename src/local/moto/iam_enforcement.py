@@ -15,7 +15,7 @@ fail:
 1. DynamoDB and SNS requests were authorized against resource ``*``: a policy naming the table or topic
    ARN (as every least-privilege policy does) was never matched, so every call was denied. They now
    carry the table ARN (the index ARN for a Query on an index; one check per table of a batch call) and
-   the topic ARN.
+   the topic ARN; GetQueueUrl carries the queue ARN (it names the queue, not its URL).
 2. SQS batch calls were checked as ``sqs:SendMessageBatch``/``DeleteMessageBatch``/
    ``ChangeMessageVisibilityBatch``, which are not IAM actions: AWS authorizes them as the single
    action (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html).
@@ -48,6 +48,7 @@ from moto.iam.access_control import IAMRequest, IAMRequestBase, S3IAMRequest
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
 from moto.sns.responses import SNSResponse
+from moto.sqs.responses import SQSResponse
 
 IAM_ACTION_OF = {
     "sqs:SendMessageBatch": "sqs:SendMessage",
@@ -148,6 +149,17 @@ def _dynamodb_authorize(self, resource="*"):
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, arn)
 
 
+_original_sqs_resource = SQSResponse._determine_resource
+
+
+def _sqs_resource(self):
+    # GetQueueUrl (and CreateQueue) name the queue, not its URL; moto then authorized them on `*`.
+    name = self._get_param("QueueName")
+    if name and not self._get_param("QueueUrl"):
+        return f"arn:aws:sqs:{self.region}:{self.current_account}:{name}"
+    return _original_sqs_resource(self)
+
+
 def _sns_resource(self):
     return self._get_param("TopicArn") or self._get_param("TargetArn") or "*"
 
@@ -211,4 +223,5 @@ def install():
     DynamoHandler._determine_resource = _dynamodb_resources  # type: ignore[attr-defined]
     DynamoHandler._authenticate_and_authorize_normal_action = _dynamodb_authorize  # type: ignore[method-assign]
     SNSResponse._determine_resource = _sns_resource  # type: ignore[attr-defined]
+    SQSResponse._determine_resource = _sqs_resource  # type: ignore[attr-defined]
     S3Response._authenticate_and_authorize_s3_action = _s3_authorize  # type: ignore[method-assign]
