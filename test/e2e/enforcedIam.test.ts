@@ -45,10 +45,22 @@ const failingKeys = new Set<string>(['flaky/report.pdf']);
 const eventBodies = new Map<string, string>();
 let p: EnforcedPipeline;
 
+/**
+ * `SILENT_SCALPER_DROP_STATEMENT=ingest:ReadInputObjects` runs this file with that one statement removed
+ * from that role (scripts/iam-statement-check.sh drops each in turn: every one must fail a test).
+ */
+const dropped = process.env.SILENT_SCALPER_DROP_STATEMENT?.split(':');
+
 beforeAll(async () => {
   p = await startEnforcedPipeline({
     endpoint: moto().endpoint,
     settings,
+    ...(dropped
+      ? {
+          adjust: (role, statements) =>
+            role === dropped[0] ? statements.filter((s) => s.Sid !== dropped[1]) : statements,
+        }
+      : {}),
     tunables: { maxFileSizeBytes: MAX_FILE_SIZE_BYTES, timeSafetyMarginMs: 200 },
     deps: (ingest, admin) => {
       const real = createS3ObjectStore(ingest.s3);
@@ -89,11 +101,16 @@ const latest = async (key: string): Promise<FileRecord | undefined> =>
     .sort((a, b) => String(a.processedAt).localeCompare(String(b.processedAt)))
     .at(-1);
 
+/** No principal of the pipeline was refused anything: otherwise the message names action and resource. */
+const expectNoDenials = () => expect(p.denials, describeDenials(p.denials)).toEqual([]);
+
 const recordOf = async (key: string, wanted: (r: FileRecord) => boolean, timeoutMs = 90_000) => {
   let found: FileRecord | undefined;
   await waitFor(
     `a matching record of ${key}`,
     async () => {
+      // Fail at once, naming action and resource, rather than time out when a permission is missing.
+      expectNoDenials();
       found = await latest(key);
       return found !== undefined && wanted(found);
     },
@@ -107,9 +124,6 @@ const exists = (clients: AwsClients, bucket: string, key: string) =>
     () => true,
     () => false,
   );
-
-/** No principal of the pipeline was refused anything: otherwise the message names action and resource. */
-const expectNoDenials = () => expect(p.denials, describeDenials(p.denials)).toEqual([]);
 
 /** Clients of a principal that are not watched (the negative tests expect refusals). */
 const unwatched = (signer: Signer): AwsClients =>
