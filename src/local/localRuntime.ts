@@ -40,6 +40,8 @@ export interface LocalRuntimeOptions {
    * and the ingest handler sign as the ingest role. @default false
    */
   readonly enforceIam?: boolean;
+  /** Browser origins the local endpoint answers (see startMoto). @default none: browsers are refused */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** The running local pipeline. */
@@ -114,6 +116,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   const moto = await startMoto({
     port: options.port ?? DEFAULT_MOTO_PORT,
     ...(options.portHint ? { portHint: options.portHint } : {}),
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
   });
   try {
     logger.info(`moto is up on ${moto.endpoint}`, { event: 'moto', endpoint: moto.endpoint, pid: moto.pid });

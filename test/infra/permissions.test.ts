@@ -204,7 +204,7 @@ describe('what moto does not evaluate, asserted on the template', () => {
     const trustOf = (synth: Synthesized) => {
       const role = synth.stack.node.findChild('QuarantineAdminRole');
       const logicalId = synth.stack.getLogicalId(role.node.defaultChild as CfnElement);
-      const resource = synth.json.Resources[logicalId] as {
+      const resource = synth.json.Resources[logicalId] as unknown as {
         Properties: { AssumeRolePolicyDocument: { Statement: Json[] } };
       };
       return resource.Properties.AssumeRolePolicyDocument.Statement;

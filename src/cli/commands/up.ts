@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { resolvePipelineSettings } from '../../config/settings.ts';
 import {
   DEFAULT_DASHBOARD_PORT,
@@ -24,7 +24,16 @@ interface UpOptions {
   dashboard: boolean;
   dashboardPort: number;
   enforceIam?: boolean;
+  allowOrigin?: string[];
 }
+
+/** `--allow-origin`: exact `scheme://host[:port]` origins, collected; `*` is what the guard exists to stop. */
+const parseOrigin = (value: string, previous: string[] = []): string[] => {
+  const origin = value.trim().replace(/\/$/, '');
+  if (!/^https?:\/\/[^/\s*]+$/i.test(origin))
+    throw new InvalidArgumentError(`must be an origin such as http://localhost:3000 (got "${value}").`);
+  return [...previous, origin];
+};
 
 /** The size limit `--demo` uses unless `--max-file-size` is given, so TOO_LARGE shows with a 1 MiB file. */
 const DEMO_MAX_FILE_SIZE_BYTES = 1024 * 1024;
@@ -142,6 +151,12 @@ export const upCommand = (): Command =>
     )
     .option('--no-dashboard', 'do not start the web dashboard')
     .option(
+      '--allow-origin <origin...>',
+      'let web pages from this origin (e.g. http://localhost:3000) call the local endpoint; every other ' +
+        'browser request is refused',
+      parseOrigin,
+    )
+    .option(
       '--function-timeout <seconds>',
       'the ingest function timeout; the visibility timeout follows (6 ×)',
       integerIn(1, 900),
@@ -180,6 +195,7 @@ export const upCommand = (): Command =>
           jsonLogs: options.jsonLogs ?? false,
           tunables,
           enforceIam: options.enforceIam ?? false,
+          ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
           portHint: `--port <n> (e.g. silent-scalper up --port ${options.port === DEFAULT_MOTO_PORT ? 4567 : DEFAULT_MOTO_PORT})`,
         });
       } catch (error) {
