@@ -189,7 +189,7 @@ describe('buckets', () => {
       ReadStackOutputs: { Action: ['cloudformation:DescribeStacks'], Resource: { Ref: 'AWS::StackId' } },
       ListBucketsSoMissingObjectsRead404: {
         Action: ['s3:ListBucket'],
-        Resource: [arnOf(quarantine), arnOf(input)],
+        Resource: [arnOf(input), arnOf(quarantine)],
       },
       ManageQuarantinedObjects: {
         Action: ['s3:DeleteObject', 's3:GetObject'],
@@ -206,7 +206,8 @@ describe('buckets', () => {
       AlertRetryExhausted: { Action: ['sns:Publish'], Resource: { Ref: id(s.stack.alertsTopic) } },
       WatchQueues: {
         Action: ['sqs:GetQueueAttributes'],
-        Resource: [arnOf(s.stack.queues.queue), arnOf(s.stack.queues.deadLetterQueue)],
+        // CloudFormation order as CDK writes it (sorted); IAM does not care.
+        Resource: [arnOf(s.stack.queues.deadLetterQueue), arnOf(s.stack.queues.queue)],
       },
       ReplayDeadLetters: {
         Action: [
