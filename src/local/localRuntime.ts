@@ -2,10 +2,12 @@ import { type AwsClients, createAwsClients } from '../adapters/awsClients.ts';
 import { createDynamoMetadataStore } from '../adapters/dynamoMetadataStore.ts';
 import { createPowertoolsLogger } from '../adapters/powertools.ts';
 import type { HandlerConfig, handlerEnvironment } from '../config/handlerConfig.ts';
+import type { PipelineRole } from '../config/permissions.ts';
 import { type PipelineSettings, RESOURCE_NAMES, resolvePipelineSettings } from '../config/settings.ts';
 import { buildIngestHandler } from '../handlers/ingest.ts';
 import type { LoggerPort, MetadataStore, MetricsPort } from '../pipeline/ports.ts';
 import type { FileRecord } from '../pipeline/types.ts';
+import { createLocalPrincipals, enforceIam, type LocalPrincipals } from './iamPrincipals.ts';
 import { localHandlerConfig } from './localHandlerConfig.ts';
 import { DEFAULT_MOTO_PORT, type MotoServer, startMoto } from './moto/motoServer.ts';
 import { type LocalResources, provisionLocal } from './provision.ts';
@@ -32,6 +34,12 @@ export interface LocalRuntimeOptions {
   readonly logger?: RunnerLogger;
   /** How to tell the user to choose another port when the port is taken. @default '--port <n>' */
   readonly portHint?: string;
+  /**
+   * Run under IAM enforcement: after provisioning, one IAM user per role of the stack holding exactly
+   * that role's statements (src/config/permissions.ts), then moto authorizes every request. The runner
+   * and the ingest handler sign as the ingest role. @default false
+   */
+  readonly enforceIam?: boolean;
   /** Browser origins the local endpoint answers (see startMoto). @default none: browsers are refused */
   readonly allowedOrigins?: readonly string[];
 }
@@ -45,6 +53,10 @@ export interface LocalRuntime {
   readonly handlerConfig: HandlerConfig;
   /** Absent with `runner: false`. */
   readonly runner?: Runner;
+  /** The IAM users, when IAM is enforced (`clients` then sign as `admin`). */
+  readonly principals?: LocalPrincipals;
+  /** Clients signing as a role: its IAM user when enforced, else the same as `clients`. */
+  clientsFor(role: PipelineRole): AwsClients;
   /** Stop the runner gracefully (in-flight batches finish), then moto. Idempotent. */
   stop(): Promise<void>;
 }
@@ -108,33 +120,54 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   });
   try {
     logger.info(`moto is up on ${moto.endpoint}`, { event: 'moto', endpoint: moto.endpoint, pid: moto.pid });
-    const clients = createAwsClients(
-      { endpoint: moto.endpoint, region: options.region ?? 'us-east-1' },
-      false,
-    );
+    const region = options.region ?? 'us-east-1';
+    const provisioning = createAwsClients({ endpoint: moto.endpoint, region }, false);
     const resources = await provisionLocal({
-      clients,
+      clients: provisioning,
       settings,
       names: { ...RESOURCE_NAMES },
       onChange: (change) => logger.info(change, { event: 'provision', change }),
     });
+    const principals = options.enforceIam
+      ? await createLocalPrincipals({ endpoint: moto.endpoint, region, resources })
+      : undefined;
+    if (principals) {
+      await enforceIam(moto.endpoint);
+      logger.info('IAM enforced: each role signs as its own IAM user', { event: 'iamEnforced' });
+    }
+    const built = new Map<string, AwsClients>();
+    const signedAs = (who: keyof LocalPrincipals): AwsClients => {
+      if (!principals) return provisioning;
+      let made = built.get(who);
+      if (!made) {
+        made = createAwsClients({
+          endpoint: moto.endpoint,
+          region,
+          credentials: principals[who].credentials,
+        });
+        built.set(who, made);
+      }
+      return made;
+    };
+    const clients = signedAs('admin');
+    const ingestClients = signedAs('ingest');
     const handlerConfig = localHandlerConfig(resources, settings, options.tunables);
     const runner =
       options.runner === false
         ? undefined
         : startRunner({
-            sqs: clients.sqs,
+            sqs: ingestClients.sqs,
             queueUrl: resources.queueUrl,
             queueArn: resources.queueArn,
             region: clients.region,
             settings,
             logger,
             handler: buildIngestHandler(handlerConfig, {
-              clients,
+              clients: ingestClients,
               logger: options.jsonLogs ? createPowertoolsLogger() : handlerLogFor(logger),
               metrics: noMetrics,
               metadataStore: reportingStore(
-                createDynamoMetadataStore(clients.dynamo, handlerConfig.metadataTable),
+                createDynamoMetadataStore(ingestClients.dynamo, handlerConfig.metadataTable),
                 logger,
               ),
             }),
@@ -145,17 +178,29 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         try {
           await runner?.stop();
         } finally {
-          clients.s3.destroy();
-          clients.sqs.destroy();
-          clients.sns.destroy();
-          clients.dynamo.destroy();
+          for (const each of new Set([provisioning, ...built.values()])) {
+            each.s3.destroy();
+            each.sqs.destroy();
+            each.sns.destroy();
+            each.dynamo.destroy();
+          }
           await moto.stop();
           logger.info('moto stopped', { event: 'motoStopped' });
         }
       })();
       return stopping;
     };
-    return { moto, clients, resources, settings, handlerConfig, ...(runner ? { runner } : {}), stop };
+    return {
+      moto,
+      clients,
+      resources,
+      settings,
+      handlerConfig,
+      ...(runner ? { runner } : {}),
+      ...(principals ? { principals } : {}),
+      clientsFor: signedAs,
+      stop,
+    };
   } catch (error) {
     await moto.stop();
     throw error;

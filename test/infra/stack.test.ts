@@ -192,13 +192,7 @@ describe('buckets', () => {
         Resource: [arnOf(input), arnOf(quarantine)],
       },
       ManageQuarantinedObjects: {
-        Action: [
-          's3:DeleteObject',
-          's3:GetObject',
-          's3:GetObjectTagging',
-          's3:PutObject',
-          's3:PutObjectTagging',
-        ],
+        Action: ['s3:DeleteObject', 's3:GetObject'],
         Resource: objectsOf(quarantine),
       },
       RetryToInput: {
@@ -206,9 +200,27 @@ describe('buckets', () => {
         Resource: objectsOf(input),
       },
       ReadFileHistory: {
-        Action: ['dynamodb:GetItem', 'dynamodb:Query'],
-        Resource: [table, index(TABLE_SCHEMA.indexes.byStatus.name)],
+        Action: ['dynamodb:Query'],
+        Resource: [table, ...Object.values(TABLE_SCHEMA.indexes).map((i) => index(i.name))],
       },
+      AlertRetryExhausted: { Action: ['sns:Publish'], Resource: { Ref: id(s.stack.alertsTopic) } },
+      WatchQueues: {
+        Action: ['sqs:GetQueueAttributes'],
+        // CloudFormation order as CDK writes it (sorted); IAM does not care.
+        Resource: [arnOf(s.stack.queues.deadLetterQueue), arnOf(s.stack.queues.queue)],
+      },
+      ReplayDeadLetters: {
+        Action: [
+          'sqs:CancelMessageMoveTask',
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:ListMessageMoveTasks',
+          'sqs:ReceiveMessage',
+          'sqs:StartMessageMoveTask',
+        ],
+        Resource: arnOf(s.stack.queues.deadLetterQueue),
+      },
+      ReplayToIngestQueue: { Action: ['sqs:SendMessage'], Resource: arnOf(s.stack.queues.queue) },
       RecordRetrySteps: { Action: ['dynamodb:PutItem'], Resource: table },
     });
   });
@@ -357,11 +369,7 @@ describe('ingest function', () => {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: arnOf(s.stack.ingest.logGroup),
       },
-      ReadInputObjects: {
-        Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion'],
-        Resource: objectsOf(input),
-      },
+      ReadInputObjects: { Effect: 'Allow', Action: ['s3:GetObject'], Resource: objectsOf(input) },
       ListInputSoMissingObjectsRead404: {
         Effect: 'Allow',
         Action: ['s3:ListBucket'],
@@ -369,7 +377,7 @@ describe('ingest function', () => {
       },
       DeleteMovedInputObjects: {
         Effect: 'Allow',
-        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        Action: ['s3:DeleteObject'],
         Resource: objectsOf(input),
       },
       WriteQuarantine: {
@@ -377,9 +385,15 @@ describe('ingest function', () => {
         Action: ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging'],
         Resource: objectsOf(quarantine),
       },
+      ReadQuarantineCopies: { Effect: 'Allow', Action: ['s3:GetObject'], Resource: objectsOf(quarantine) },
+      ListQuarantineSoMissingCopiesRead404: {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: arnOf(quarantine),
+      },
       WriteFileMetadata: {
         Effect: 'Allow',
-        Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        Action: ['dynamodb:BatchWriteItem'],
         Resource: arnOf(s.stack.metadataTable.table),
       },
       PublishAlerts: { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: id(s.stack.alertsTopic) } },
