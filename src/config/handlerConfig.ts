@@ -11,6 +11,7 @@ export const HANDLER_ENV = {
   sniffBytes: 'SNIFF_BYTES',
   fileConcurrency: 'FILE_CONCURRENCY',
   maxFileSizeBytes: 'MAX_FILE_SIZE_BYTES',
+  quarantineInPlaceBytes: 'QUARANTINE_IN_PLACE_BYTES',
   blockedTypes: 'BLOCKED_TYPES',
   notifyMode: 'NOTIFY_MODE',
   alertMaxKeys: 'ALERT_MAX_KEYS',
@@ -48,6 +49,12 @@ export interface HandlerConfig {
   readonly fileConcurrency: number;
   /** Larger files are quarantined TOO_LARGE. @default 5 GiB */
   readonly maxFileSizeBytes: number;
+  /**
+   * Rejected files larger than this are quarantined in place (tagged in the input bucket, which then
+   * denies reading them) instead of copied: a copy of a huge object cannot finish within one invocation.
+   * @default 1 GiB
+   */
+  readonly quarantineInPlaceBytes: number;
   /** Sniffed extensions quarantined as BLOCKED_TYPE. */
   readonly blockedTypes: readonly string[];
   /** @default failures */
@@ -63,6 +70,7 @@ export const DEFAULT_TUNABLES = {
   sniffBytes: 4100,
   fileConcurrency: 16,
   maxFileSizeBytes: 5 * 1024 ** 3,
+  quarantineInPlaceBytes: 1024 ** 3,
   notifyMode: NotifyMode.FAILURES,
   alertMaxKeys: 20,
   timeSafetyMarginMs: 5000,
@@ -121,6 +129,13 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
       1,
       Number.MAX_SAFE_INTEGER,
     ),
+    quarantineInPlaceBytes: integer(
+      env,
+      HANDLER_ENV.quarantineInPlaceBytes,
+      DEFAULT_TUNABLES.quarantineInPlaceBytes,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
     blockedTypes,
     notifyMode: notifyRaw as NotifyMode,
     alertMaxKeys: integer(env, HANDLER_ENV.alertMaxKeys, DEFAULT_TUNABLES.alertMaxKeys, 0, 1000),
@@ -159,6 +174,8 @@ export const handlerEnvironment = (args: {
   if (t.sniffBytes !== undefined) env[HANDLER_ENV.sniffBytes] = String(t.sniffBytes);
   if (t.fileConcurrency !== undefined) env[HANDLER_ENV.fileConcurrency] = String(t.fileConcurrency);
   if (t.maxFileSizeBytes !== undefined) env[HANDLER_ENV.maxFileSizeBytes] = String(t.maxFileSizeBytes);
+  if (t.quarantineInPlaceBytes !== undefined)
+    env[HANDLER_ENV.quarantineInPlaceBytes] = String(t.quarantineInPlaceBytes);
   if (t.blockedTypes !== undefined) env[HANDLER_ENV.blockedTypes] = t.blockedTypes.join(',');
   if (t.notifyMode !== undefined) env[HANDLER_ENV.notifyMode] = t.notifyMode;
   if (t.alertMaxKeys !== undefined) env[HANDLER_ENV.alertMaxKeys] = String(t.alertMaxKeys);

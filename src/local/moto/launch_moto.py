@@ -36,6 +36,8 @@ from moto.server import main
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
 
+import copy_guards
+
 PATCHED_FOR = "5.2.1"
 
 COUNT_ATTRIBUTES = (
@@ -151,6 +153,7 @@ def apply_patches():
 
 
 apply_patches()
+copy_guards.install()
 
 
 def die_with_parent(parent_pid):
