@@ -21,7 +21,9 @@ import {
   RESOURCE_NAMES,
   TABLE_SCHEMA,
 } from '../src/config/settings.ts';
+import { IN_PLACE_TAG, IN_PLACE_TAG_VALUE } from '../src/pipeline/quarantine.ts';
 import { IngestQueues } from './constructs/IngestQueues.ts';
+import { addInPlaceQuarantineGuard } from './constructs/inPlaceQuarantineGuard.ts';
 import { MetadataTable } from './constructs/MetadataTable.ts';
 import {
   type AlarmThresholds,
@@ -174,13 +176,23 @@ export class SilentScalperStack extends Stack {
       removalPolicy,
       accessLogs: { bucket: this.accessLogBucket.bucket, prefix: 'input/' },
       notificationsHandlerRole: this.createNotificationsHandlerRole(),
+      // Files quarantined in place (too large to copy) expire like the quarantine bucket's.
+      expireTagged: { key: IN_PLACE_TAG, value: IN_PLACE_TAG_VALUE, days: this.options.quarantineExpiryDays },
     });
+    // Nobody but the pipeline roles reads (or un-tags) an upload quarantined in place.
+    addInPlaceQuarantineGuard(this.inputBucket.bucket, () => [
+      this.ingest.role.roleArn,
+      this.retry.function.role.roleArn,
+      this.quarantineAdminRoleArn,
+    ]);
     this.quarantineBucket = new SecureBucket(this, 'Quarantine', {
       removalPolicy,
       accessLogs: { bucket: this.accessLogBucket.bucket, prefix: 'quarantine/' },
       expireAfterDays: this.options.quarantineExpiryDays,
       abortIncompleteUploadsAfterDays: 1,
       restrictObjectAccess: true,
+      // Each quarantine copy is its own version, and records name it (docs/operations.md, "Addressing").
+      versioned: true,
     });
     this.queues = new IngestQueues(this, 'IngestQueues', { settings });
     this.metadataTable = new MetadataTable(this, 'Metadata', {
@@ -319,6 +331,21 @@ export class SilentScalperStack extends Stack {
         resources: [input.arnForObjects('*')],
       }),
       new PolicyStatement({
+        sid: 'TagInPlaceQuarantine',
+        // A rejected file above the in-place threshold is tagged where it is, keeping its own tags
+        // (read first); the Version forms when the input bucket is versioned (the tag is pinned).
+        actions: ['s3:PutObjectTagging', 's3:PutObjectVersionTagging', 's3:GetObjectVersionTagging'],
+        resources: [input.arnForObjects('*')],
+      }),
+      new PolicyStatement({
+        sid: 'RecogniseOwnQuarantineCopy',
+        // A redelivered event of a moved file reads that upload's quarantine copy; without ListBucket a
+        // missing copy would answer 403 instead of 404
+        // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        resources: [quarantine.arnForObjects('*'), quarantine.bucketArn],
+      }),
+      new PolicyStatement({
         sid: 'WriteQuarantine',
         // AbortMultipartUpload: objects over 5 GiB are copied in parts, and a failed copy must clean up.
         actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
@@ -408,12 +435,16 @@ export class SilentScalperStack extends Stack {
             }),
             new PolicyStatement({
               sid: 'ManageQuarantinedObjects',
+              // The Version forms: records name the exact version of a quarantined copy, and a retry
+              // deletes exactly that version.
               actions: [
                 's3:GetObject',
+                's3:GetObjectVersion',
                 's3:GetObjectTagging',
                 's3:PutObject',
                 's3:PutObjectTagging',
                 's3:DeleteObject',
+                's3:DeleteObjectVersion',
               ],
               resources: [quarantine.arnForObjects('*')],
             }),
@@ -422,6 +453,13 @@ export class SilentScalperStack extends Stack {
               // HEAD first (a newer upload of the key is never overwritten), then the copy; a copy over
               // 5 GiB goes in parts, and a failed one must be aborted.
               actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+              resources: [input.arnForObjects('*')],
+            }),
+            new PolicyStatement({
+              sid: 'ReleaseInPlaceQuarantine',
+              // Retry of a file quarantined in place replaces its tags (read first), per version where
+              // the input bucket is versioned.
+              actions: ['s3:GetObjectTagging', 's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'],
               resources: [input.arnForObjects('*')],
             }),
             new PolicyStatement({

@@ -77,13 +77,15 @@ export class QuarantineRetry extends Construct {
       statements: [
         new PolicyStatement({
           sid: 'ReadQuarantinedObjects',
-          // HeadObject and the copy's source read are both s3:GetObject.
-          actions: ['s3:GetObject'],
+          // HeadObject and the copy's source read are both s3:GetObject, or s3:GetObjectVersion when
+          // pinned to the version the record names.
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
           resources: [quarantine.arnForObjects('*')],
         }),
         new PolicyStatement({
           sid: 'RemoveRetriedFromQuarantine',
-          actions: ['s3:DeleteObject'],
+          // DeleteObjectVersion: a retry deletes exactly the version it copied.
+          actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
           resources: [quarantine.arnForObjects('*')],
         }),
         new PolicyStatement({
@@ -91,6 +93,18 @@ export class QuarantineRetry extends Construct {
           // HeadObject first (never overwrite a newer upload), then CopyObject with the attempt tag;
           // AbortMultipartUpload cleans up a failed copy of a file over 5 GiB.
           actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+          resources: [input.arnForObjects('*')],
+        }),
+        new PolicyStatement({
+          sid: 'ReleaseInPlaceQuarantine',
+          // Retry of a file quarantined in place replaces its tags (read first), per version where the
+          // input bucket is versioned.
+          actions: [
+            's3:GetObjectTagging',
+            's3:GetObjectVersionTagging',
+            's3:PutObjectTagging',
+            's3:PutObjectVersionTagging',
+          ],
           resources: [input.arnForObjects('*')],
         }),
         new PolicyStatement({
