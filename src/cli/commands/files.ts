@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { FileStatus } from '../../pipeline/constants.ts';
+import { quarantineLocationText } from '../../pipeline/quarantine.ts';
 import type { FileRecord } from '../../pipeline/types.ts';
 import { listFiles, MAX_LIST_LIMIT } from '../../tracking/index.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -32,6 +33,8 @@ export const renderFileTable = (records: readonly FileRecord[]): string =>
     { header: 'SIZE', value: (r) => formatBytes(r.size), alignRight: true },
     { header: 'TYPE', value: typeOf, maxWidth: 30 },
     { header: 'KEY', value: (r) => r.key, maxWidth: 80 },
+    // Where a quarantined upload's bytes are, exactly (object and version; `--json` never truncates).
+    { header: 'QUARANTINED AS', value: (r) => quarantineLocationText(r) ?? '', maxWidth: 120 },
   ]);
 
 /** `silent-scalper files` — the newest file records, filterable, page by page. */
