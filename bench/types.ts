@@ -17,6 +17,18 @@ export interface VariantResult {
   readonly peakRssBytes: number;
   /** getrusage's ru_maxrss: includes the parent's resident size at fork time on Linux, so not reported. */
   readonly ruMaxRssBytes: number;
+  /**
+   * The fixed waits of a batching variant, measured apart from its steady state: `startupMs` from the start
+   * to the first invocation, `tailMs` from the last full batch's end to the last delete (a partial batch
+   * waits out the batching window). `steadyFiles` files were done in full batches within `steadyMs`.
+   * Absent for variants that do not batch (they start at once and have no window).
+   */
+  readonly fixedWaits?: {
+    readonly startupMs: number;
+    readonly tailMs: number;
+    readonly steadyFiles: number;
+    readonly steadyMs: number;
+  };
 }
 
 /** Prefix of the result line a variant process prints on stdout. */

@@ -14,8 +14,10 @@ export interface MetadataTableProps {
 /**
  * The file metadata table, built from the shared {@link TABLE_SCHEMA} (the local provisioner uses the same
  * one): on-demand capacity, so a spike never meets a provisioned ceiling; point-in-time recovery; and the
- * two sharded list indexes. Data is encrypted at rest with the AWS-owned key (no KMS charges). The indexes
- * project every attribute so listing needs no second read.
+ * sparse byStatus index (only QUARANTINED and GONE uploads land in it, so the bulk of the files pays no
+ * index write; "newest first" reads per-batch manifest items on the table instead). Data is encrypted at
+ * rest with the AWS-owned key (no KMS charges). The index projects every attribute: its items are rare, so
+ * a full projection costs little and listing quarantines needs no second read.
  */
 export class MetadataTable extends Construct {
   /** The table. */
@@ -36,7 +38,7 @@ export class MetadataTable extends Construct {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: ProjectionType[index.projection],
       });
     }
   }

@@ -2,9 +2,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../pipeline/constants.ts';
 import type { LoggerPort, MetricsPort } from '../pipeline/ports.ts';
+import { printable } from '../text/printable.js';
 
-/** A Powertools logger (structured JSON, level from `POWERTOOLS_LOG_LEVEL` / `LOG_LEVEL`). */
-export const createPowertoolsLogger = (): Logger => new Logger({ serviceName: SERVICE_NAME });
+/**
+ * A Powertools logger (structured JSON, level from `POWERTOOLS_LOG_LEVEL` / `LOG_LEVEL`). Log fields quote
+ * keys and errors (upload text): JSON.stringify leaves C1 and bidi controls raw, which a terminal
+ * (`up --json-logs`) or a log viewer would act on, so every string value goes through `printable()`
+ * first — the value logged is the visible escape (`invoice\u202efdp.exe`), like every other output.
+ */
+export const createPowertoolsLogger = (): Logger =>
+  new Logger({
+    serviceName: SERVICE_NAME,
+    jsonReplacerFn: (_key, value) => (typeof value === 'string' ? printable(value) : value),
+  });
 
 /**
  * The metrics port on Powertools Metrics (EMF, namespace METRICS_NAMESPACE). A data point with its own

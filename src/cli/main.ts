@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_STACK_NAME } from '../../infra/outputs.ts';
+import { printable } from '../text/printable.js';
 import { registerCommands } from './commands/index.ts';
 import { CliError, explainError } from './errors.ts';
 import { errorContextOf, targetOptionsOf } from './target.ts';
@@ -42,7 +43,11 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   const context = errorContextOf(targetOptionsOf(program));
-  process.stderr.write(`error: ${explainError(error, context)}\n`);
-  if (program.opts().debug) process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  // Error messages quote keys and service answers: escaped like every other output (src/text/printable.js).
+  process.stderr.write(`error: ${printable(explainError(error, context), { keepLineBreaks: true })}\n`);
+  if (program.opts().debug)
+    process.stderr.write(
+      `${printable(error instanceof Error ? (error.stack ?? '') : String(error), { keepLineBreaks: true })}\n`,
+    );
   process.exitCode = error instanceof CliError ? error.exitCode : 1;
 }

@@ -1,4 +1,6 @@
 /** Rendering for the terminal: sizes, durations, aligned tables and the upload progress bar. */
+import stringWidth from 'string-width';
+import { printable } from '../text/printable.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
@@ -48,43 +50,21 @@ export interface Column<Row> {
   readonly maxWidth?: number;
 }
 
-// Terminal columns a code point takes: East Asian wide and full-width characters (CJK, Hangul, most
-// emoji) take two, combining marks none, everything else one — so keys like `日本語メモ.txt` stay aligned.
-const WIDE_RANGES: ReadonlyArray<readonly [number, number]> = [
-  [0x1100, 0x115f],
-  [0x2e80, 0xa4cf],
-  [0xac00, 0xd7a3],
-  [0xf900, 0xfaff],
-  [0xfe30, 0xfe4f],
-  [0xff00, 0xff60],
-  [0xffe0, 0xffe6],
-  [0x1f300, 0x1f64f],
-  [0x1f900, 0x1f9ff],
-  [0x20000, 0x3fffd],
-];
-const ZERO_WIDTH_RANGES: ReadonlyArray<readonly [number, number]> = [
-  [0x0300, 0x036f],
-  [0x200b, 0x200f],
-  [0xfe00, 0xfe0f],
-];
-const inRanges = (cp: number, ranges: ReadonlyArray<readonly [number, number]>): boolean =>
-  ranges.some(([from, to]) => cp >= from && cp <= to);
-
-/** Columns `text` takes in a terminal. */
-export const displayWidth = (text: string): number => {
-  let width = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    width += inRanges(cp, ZERO_WIDTH_RANGES) ? 0 : inRanges(cp, WIDE_RANGES) ? 2 : 1;
-  }
-  return width;
-};
+/**
+ * Columns `text` takes in a terminal: East Asian wide and full-width characters (CJK, Hangul, most emoji)
+ * take two, combining marks none — so keys like `日本語メモ.txt` stay aligned. From `string-width`, which
+ * follows the Unicode tables release by release (a hand-kept range table here went stale and missed most
+ * emoji and every grapheme cluster).
+ */
+export const displayWidth = (text: string): number => stringWidth(text);
 
 /** Columns separated by two spaces, padded to the widest cell, a header line and a rule under it. */
 export const renderTable = <Row>(rows: readonly Row[], columns: ReadonlyArray<Column<Row>>): string => {
   const cells = rows.map((row) =>
     columns.map((c) => {
-      const value = c.value(row).replace(/[\r\n\t]/g, ' ');
+      // Cells hold upload text (keys, types): controls and bidi controls become visible escapes first,
+      // so a cell is one line that cannot move the cursor, and widths are measured on what is shown.
+      const value = printable(c.value(row));
       return c.maxWidth ? truncateMiddle(value, c.maxWidth) : value;
     }),
   );
@@ -106,7 +86,10 @@ export const renderTable = <Row>(rows: readonly Row[], columns: ReadonlyArray<Co
   ].join('\n');
 };
 
-/** `key: value` lines with the keys aligned; entries with an undefined value are left out. */
+/**
+ * `key: value` lines with the keys aligned; entries with an undefined value are left out. Values are
+ * escaped with {@link printable} (they come from uploads).
+ */
 export const renderFields = (
   fields: ReadonlyArray<readonly [string, string | number | undefined]>,
 ): string => {
@@ -114,7 +97,7 @@ export const renderFields = (
     (f): f is readonly [string, string | number] => f[1] !== undefined && f[1] !== '',
   );
   const width = Math.max(0, ...shown.map(([k]) => k.length));
-  return shown.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v}`).join('\n');
+  return shown.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${printable(String(v))}`).join('\n');
 };
 
 /** Where the progress bar writes: a TTY redraws one line; anything else gets a line per 10 %. */
@@ -204,5 +187,10 @@ export class Progress {
   }
 }
 
-/** Print data as indented JSON (the `--json` output of every command). */
-export const toJson = (data: unknown): string => JSON.stringify(data, null, 2);
+/**
+ * Print data as indented JSON (the `--json` output of every command). JSON.stringify escapes C0 controls
+ * but leaves DEL, C1 (U+009B is a one-byte CSI) and bidi controls raw; they can only sit inside string
+ * literals, where `\uXXXX` is the same JSON value, so the output parses to the same data.
+ */
+export const toJson = (data: unknown): string =>
+  printable(JSON.stringify(data, null, 2), { keepLineBreaks: true });

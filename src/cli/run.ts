@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '../text/printable.js';
 import { closeTarget, resolveTarget, type Target, targetOptionsOf } from './target.ts';
 
 /** Resolve the command's target, run `body` against it, then release its connections. */
@@ -26,12 +27,19 @@ export const targetJson = (target: Target) => ({
   resources: target.names,
 });
 
-/** A command's output streams; commands write here instead of `console` so tests can read them. */
+/**
+ * A command's output streams; commands write here instead of `console` so tests can read them. The last
+ * wall before the terminal: whatever a command forgot to escape, no control or bidi character gets
+ * through (line breaks stay — renderers escape hostile values one by one, LF included, so a key cannot
+ * forge a line).
+ */
 export const out = {
   stdout: (text: string): void => {
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const shown = printable(text, { keepLineBreaks: true });
+    process.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   },
   stderr: (text: string): void => {
-    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    const shown = printable(text, { keepLineBreaks: true });
+    process.stderr.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   },
 };

@@ -31,6 +31,14 @@ export const loadAssets = (csrfToken: string): ReadonlyMap<string, Asset> => {
     ['/', { body: Buffer.from(html), contentType: 'text/html; charset=utf-8' }],
     ['/app.js', { body: publicFile('app.js'), contentType: 'text/javascript; charset=utf-8' }],
     ['/charts.js', { body: publicFile('charts.js'), contentType: 'text/javascript; charset=utf-8' }],
+    // The one printable() of the project, the very file the CLI and the logs import (plain JS for this).
+    [
+      '/printable.js',
+      {
+        body: readFileSync(fileURLToPath(new URL('../text/printable.js', import.meta.url))),
+        contentType: 'text/javascript; charset=utf-8',
+      },
+    ],
     ['/style.css', { body: publicFile('style.css'), contentType: 'text/css; charset=utf-8' }],
     ['/favicon.svg', { body: publicFile('favicon.svg'), contentType: 'image/svg+xml' }],
     [

@@ -86,7 +86,7 @@ const sameRow = (a: FileRow, b: FileRow): boolean => JSON.stringify(a) === JSON.
 
 /**
  * The dashboard's in-memory read model: the newest records of the metadata table (within a time window and
- * a record cap), loaded once from the byTime index and kept current by re-reading what is newer than the
+ * a record cap), loaded once from the batch manifests and kept current by re-reading what is newer than the
  * newest record seen (minus an overlap). It answers the file table's pages and every aggregate (counters,
  * types, duration percentiles, throughput, the quarantine list) without touching the table, so a page costs
  * the same with 100 or 100,000 records; pages older than the view are read from the table by the caller.

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { AwsClients } from '../adapters/awsClients.ts';
+import { printable } from '../text/printable.js';
 import { fileHistory } from '../tracking/fileHistory.ts';
 import { buildDashboardActions, type DashboardActions } from './actions.ts';
 import { type Asset, loadAssets } from './assets.ts';
@@ -9,16 +11,22 @@ import { BadRequestError, parseFileQuery, parseFileRef } from './fileQuery.ts';
 import { LiveView } from './liveView.ts';
 import { Monitor } from './monitor.ts';
 import type { DashboardResources } from './resources.ts';
-import { DashboardGuard, isLoopbackHost, SECURITY_HEADERS } from './security.ts';
+import { DashboardGuard, isLoopbackHost, type Refusal, SECURITY_HEADERS } from './security.ts';
 import { buildTimeline } from './timeline.ts';
+import { generateToken } from './tokenPolicy.ts';
 import type { Snapshot } from './types.ts';
 
 /** Default port of the dashboard (moto listens on 4566; `up` suggests 4567 for moto when 4566 is taken). */
 export const DEFAULT_DASHBOARD_PORT = 4570;
 /** Request bodies larger than this are refused (actions carry a key and a few flags). */
 const MAX_BODY_BYTES = 16 * 1024;
-/** Event streams open at once at most. */
-const MAX_EVENT_STREAMS = 64;
+/**
+ * Event streams one client (remote address) may hold open: a page needs one; a few tabs fit. Per client,
+ * so one client cannot take every slot and lock the others out.
+ */
+const MAX_EVENT_STREAMS_PER_CLIENT = 8;
+/** Event streams open at once at most, all clients together: bounds memory, not a slot pool to fight over. */
+const MAX_EVENT_STREAMS = 512;
 /** A comment line on idle event streams, so proxies and browsers keep them open. */
 const HEARTBEAT_MS = 15_000;
 
@@ -34,8 +42,15 @@ export interface DashboardServerOptions {
   readonly host?: string;
   /** 0 picks a free port. @default 4567 */
   readonly port?: number;
-  /** Required when `host` is not loopback. */
+  /**
+   * Access token, required on every request when given. @default none on loopback; beyond loopback a
+   * random one is generated (see {@link RunningDashboard.url})
+   */
   readonly token?: string;
+  /** Serve HTTPS with this certificate and key (PEM); cookies are then `Secure`. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Allow plain HTTP beyond loopback (the token crosses the network in clear). @default false */
+  readonly insecureHttp?: boolean;
   /** Pause between refreshes (longer when the table answers slowly). @default 500 */
   readonly refreshMs?: number;
   /** @default 24 */
@@ -64,15 +79,26 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
+
+  static of(refusal: Refusal): HttpError {
+    return new HttpError(refusal.status, refusal.message, refusal.retryAfterSeconds);
+  }
 }
 
-const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
+const sendJson = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void => {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     ...SECURITY_HEADERS,
+    ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',
     'Content-Length': Buffer.byteLength(payload),
@@ -109,19 +135,6 @@ const readJsonBody = async (req: IncomingMessage): Promise<Record<string, unknow
   }
 };
 
-/**
- * Text safe for a terminal: keys are attacker-controlled and may hold control characters (escape
- * sequences that would rewrite the operator's terminal), so those are shown as \u escapes.
- */
-export const printable = (text: string): string => {
-  let out = '';
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    out += code < 0x20 || (code >= 0x7f && code < 0xa0) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
-  }
-  return out;
-};
-
 const errorMessage = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
@@ -132,9 +145,14 @@ const errorMessage = (error: unknown): string =>
  */
 export const startDashboardServer = async (options: DashboardServerOptions): Promise<RunningDashboard> => {
   const host = options.host ?? '127.0.0.1';
+  // Beyond loopback a token is a must; rather than make the operator invent one (people pick weak ones),
+  // generate 256 random bits and print it in the address.
+  const token = options.token ?? (isLoopbackHost(host) ? undefined : generateToken());
   const guard = new DashboardGuard({
     host,
-    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(token !== undefined ? { token } : {}),
+    tls: options.tls !== undefined,
+    ...(options.insecureHttp ? { insecureHttp: true } : {}),
   });
   const assets = loadAssets(guard.csrfToken);
   const log = options.log ?? (() => undefined);
@@ -157,8 +175,16 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
     onError: (error) => log(printable(`dashboard: ${errorMessage(error)}`)),
   });
   const streams = new Set<ServerResponse>();
+  const streamsPerClient = new Map<string, number>();
 
   const openEventStream = (req: IncomingMessage, res: ServerResponse): void => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const mine = streamsPerClient.get(client) ?? 0;
+    if (mine >= MAX_EVENT_STREAMS_PER_CLIENT)
+      throw new HttpError(
+        429,
+        `too many open event streams from this client (${MAX_EVENT_STREAMS_PER_CLIENT})`,
+      );
     if (streams.size >= MAX_EVENT_STREAMS) throw new HttpError(503, 'too many open event streams');
     res.writeHead(200, {
       ...SECURITY_HEADERS,
@@ -173,10 +199,17 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
     const unsubscribe = monitor.subscribe(send);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     streams.add(res);
+    streamsPerClient.set(client, mine + 1);
+    let closed = false;
     const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(heartbeat);
       unsubscribe();
       streams.delete(res);
+      const left = (streamsPerClient.get(client) ?? 1) - 1;
+      if (left > 0) streamsPerClient.set(client, left);
+      else streamsPerClient.delete(client);
     };
     req.on('close', close);
     res.on('error', close);
@@ -184,7 +217,7 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
 
   const handleAction = async (req: IncomingMessage, res: ServerResponse, name: string): Promise<void> => {
     const refused = guard.checkAction(req);
-    if (refused) throw new HttpError(refused.status, refused.message);
+    if (refused) throw HttpError.of(refused);
     const body = await readJsonBody(req);
     if (name === 'retry') {
       const bucket = typeof body.bucket === 'string' ? body.bucket : '';
@@ -215,12 +248,19 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
     const method = req.method ?? 'GET';
     const refused = guard.checkRequest(req);
     if (refused) {
-      if (guard.handleTokenLogin(res, url)) return;
-      throw new HttpError(refused.status, refused.message);
+      // Only a missing or wrong token may be made good by `/?token=…` (not a bad Host, a throttle or a
+      // malformed cookie).
+      const login = refused.status === 401 ? guard.handleTokenLogin(req, res, url) : undefined;
+      if (login === 'answered') return;
+      throw HttpError.of(login ?? refused);
     }
-    if (url.pathname.startsWith('/api/')) monitor.touch();
     if (url.pathname.startsWith('/api/actions/')) return handleAction(req, res, url.pathname.slice(13));
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method not allowed');
+    if (url.pathname.startsWith('/api/')) {
+      const foreign = guard.checkApiRead(req);
+      if (foreign) throw HttpError.of(foreign);
+      monitor.touch();
+    }
     const asset = assets.get(url.pathname);
     if (asset) return sendAsset(res, asset, method);
     switch (url.pathname) {
@@ -248,7 +288,7 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : error instanceof BadRequestError ? 400 : 500;
       if (status === 500)
@@ -257,9 +297,18 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
         res.destroy();
         return;
       }
-      sendJson(res, status, { error: status === 500 ? errorMessage(error) : (error as Error).message });
+      const retryAfter = error instanceof HttpError ? error.retryAfterSeconds : undefined;
+      sendJson(
+        res,
+        status,
+        { error: status === 500 ? errorMessage(error) : (error as Error).message },
+        retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
+      );
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer(handler);
   // Slow or idle clients cannot hold sockets for ever; event streams are long-lived by design.
   server.headersTimeout = 10_000;
   server.requestTimeout = 120_000;
@@ -279,12 +328,13 @@ export const startDashboardServer = async (options: DashboardServerOptions): Pro
   });
   const boundPort = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  const origin = `http://${isLoopbackHost(host) && host !== '::1' ? host : shownHost}:${boundPort}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const origin = `${scheme}://${isLoopbackHost(host) && host !== '::1' ? host : shownHost}:${boundPort}`;
   monitor.start();
   let stopping: Promise<void> | undefined;
   return {
     origin,
-    url: options.token ? `${origin}/?token=${encodeURIComponent(options.token)}` : `${origin}/`,
+    url: token ? `${origin}/?token=${encodeURIComponent(token)}` : `${origin}/`,
     port: boundPort,
     monitor,
     view,

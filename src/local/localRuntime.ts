@@ -32,6 +32,8 @@ export interface LocalRuntimeOptions {
   readonly logger?: RunnerLogger;
   /** How to tell the user to choose another port when the port is taken. @default '--port <n>' */
   readonly portHint?: string;
+  /** Browser origins the local endpoint answers (see startMoto). @default none: browsers are refused */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** The running local pipeline. */
@@ -102,6 +104,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   const moto = await startMoto({
     port: options.port ?? DEFAULT_MOTO_PORT,
     ...(options.portHint ? { portHint: options.portHint } : {}),
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
   });
   try {
     logger.info(`moto is up on ${moto.endpoint}`, { event: 'moto', endpoint: moto.endpoint, pid: moto.pid });

@@ -287,7 +287,7 @@ export const metadataTableDefinition = (tableName: string): CreateTableCommandIn
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: index.projection },
     })),
   };
 };

@@ -1,3 +1,5 @@
+import { printable } from '../text/printable.js';
+
 /** Where the runner reports what it does. */
 export interface RunnerLogger {
   info(message: string, fields?: Readonly<Record<string, unknown>>): void;
@@ -37,10 +39,14 @@ export const createRunnerLogger = (options: RunnerLoggerOptions = {}): RunnerLog
     (message: string, fields: Readonly<Record<string, unknown>> = {}): void => {
       if (RANK[level] < min) return;
       const time = new Date(now()).toISOString();
+      // Messages and fields quote keys and errors (upload text): one line, no control or bidi character.
+      // In JSON those can only sit inside strings, where `\uXXXX` is the same value.
       write(
-        options.json
-          ? JSON.stringify({ time, level: level.toUpperCase(), message, ...fields })
-          : `${time.slice(11, 23)} ${MARK[level]} ${message}`,
+        printable(
+          options.json
+            ? JSON.stringify({ time, level: level.toUpperCase(), message, ...fields })
+            : `${time.slice(11, 23)} ${MARK[level]} ${message}`,
+        ),
         level,
       );
     };

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../config/settings.ts';
 import { FileStatus } from '../pipeline/constants.ts';
+import type { FileRecord } from '../pipeline/types.ts';
 import { fileHistory } from '../tracking/fileHistory.ts';
 import { listFiles, MAX_LIST_LIMIT } from '../tracking/listFiles.ts';
 import type { HistoryWriter, QuarantineLedger } from './ports.ts';
@@ -28,7 +29,8 @@ export const createDynamoOpsStore = (
         ...(cursor ? { cursor } : {}),
         ...(since ? { since } : {}),
       });
-      records.push(...out.items);
+      // QUARANTINED is listed from the byStatus index, which projects whole records.
+      records.push(...(out.items as FileRecord[]));
       cursor = out.nextCursor;
       if (!cursor) break;
     }

@@ -1,5 +1,6 @@
 // The pipeline's public surface, for code outside src/pipeline that wants one import.
 export * from './alerts.ts';
+export * from './batchManifest.ts';
 export * from './checkBatchResponse.ts';
 export * from './classifyError.ts';
 export * from './constants.ts';

@@ -1,4 +1,4 @@
-import type { FileRecord, HistoryStepRecord } from './types.ts';
+import type { BatchManifestItem, FileRecord, HistoryStepRecord } from './types.ts';
 
 /** Where one object lives; `versionId` pins one version of a versioned bucket. */
 export interface ObjectRef {
@@ -73,8 +73,8 @@ export interface ObjectStore {
   putObjectTags(ref: ObjectRef & { readonly tags: Readonly<Record<string, string>> }): Promise<void>;
 }
 
-/** An item of the metadata table: an upload record or a history step. */
-export type TableItem = FileRecord | HistoryStepRecord;
+/** An item of the metadata table: an upload record, a history step or a batch manifest. */
+export type TableItem = FileRecord | HistoryStepRecord | BatchManifestItem;
 
 /** The metadata table (DynamoDB). */
 export interface MetadataStore {

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { HandlerConfig } from '../config/handlerConfig.ts';
 import { ALERT_FAILED_STATUS, type AlertFile, buildAlert } from './alerts.ts';
+import { writeRecordsWithManifest } from './batchManifest.ts';
 import { type BatchItemFailuresResponse, checkBatchResponse } from './checkBatchResponse.ts';
 import { describeError } from './classifyError.ts';
 import { DLQ_ATTRIBUTES, FileStatus } from './constants.ts';
@@ -22,7 +23,7 @@ import { type FileOutcome, processFile } from './processFile.ts';
 import { quarantineAlertFields } from './quarantine.ts';
 import { parseS3EventBody, type S3ObjectEvent } from './s3Event.ts';
 import type { FileRecord } from './types.ts';
-import { itemIdentity, writeItems } from './writeRecords.ts';
+import { itemIdentity } from './writeRecords.ts';
 
 /** The settings the batch pipeline uses (HandlerConfig satisfies it). */
 export type IngestPipelineConfig = Pick<
@@ -179,7 +180,7 @@ export const processBatch = async (
 
   // Write every record of the batch together; a record left unwritten fails exactly the messages it came from.
   const writeFloorMs = Math.min(1000, marginMs);
-  const write = await writeItems(records, deps, {
+  const write = await writeRecordsWithManifest(records, deps, {
     canWait: (ms) => budget.remainingMs() - ms > writeFloorMs,
   });
   const unwritten = new Set(write.unwritten.map(itemIdentity));

@@ -8,9 +8,10 @@ export interface FileRecord {
   // keys (see recordKeys.ts)
   pk: string;
   sk: string;
-  statusShard: string;
-  timeShard: string;
-  listSk: string;
+  /** Only on QUARANTINED and GONE uploads: the partition of the sparse byStatus index. */
+  statusShard?: string;
+  /** Position in the newest-first order (its batch manifest's `sk` + index); stored only with `statusShard`. */
+  listSk?: string;
   recordType: 'UPLOAD';
   // contract
   bucket: string;
@@ -65,4 +66,21 @@ export interface HistoryStepRecord {
   attempt?: number;
   reason?: QuarantineReason;
   detail?: string;
+}
+
+/**
+ * One item per written batch (or per part of a big one): the keys and outcomes of the batch's files, so
+ * "newest first" and counts over a window read ≈ 100 bytes per file instead of one index entry each.
+ * Encoded and decoded only by `batchManifest.ts`.
+ */
+export interface BatchManifestItem {
+  pk: string;
+  sk: string;
+  recordType: 'BATCH';
+  /** ISO-8601 UTC time the batch was written (the manifest's place in the newest-first order). */
+  at: string;
+  /** Buckets of the batch's files; each entry names one by its index. */
+  buckets: string[];
+  /** One compact JSON array per file (see `batchManifest.ts`), oldest first. */
+  files: string[];
 }

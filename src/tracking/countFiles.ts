@@ -1,7 +1,6 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE_SCHEMA } from '../config/settings.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FileStatus, QuarantineReason } from '../pipeline/constants.ts';
-import { timeShards } from '../pipeline/recordKeys.ts';
+import { manifestList, queryShards } from './queryShards.ts';
 import type { CountFilesOptions, FileCounts } from './types.ts';
 
 const toIso = (value: string | Date): string => {
@@ -15,9 +14,9 @@ const bump = (counts: Record<string, number>, key: string): void => {
 };
 
 /**
- * Count records processed in `[since, until)` per status, reason and MIME type. Reads every shard of the
- * byTime index with a key condition on `listSk` (which starts with `processedAt`) and projects only the
- * three counted attributes, so each page carries many records.
+ * Count records written in `[since, until)` per status, reason and MIME type, from the batch manifests
+ * of the window (a key condition on their sort key, which starts with the time the batch was written):
+ * one 4 KB read unit covers about 40 files, instead of one index item per file.
  */
 export const countFiles = async (
   dynamo: DynamoDBDocumentClient,
@@ -26,50 +25,29 @@ export const countFiles = async (
 ): Promise<FileCounts> => {
   const since = toIso(options.since);
   const until = toIso(options.until ?? new Date());
-  const maxPages = options.maxPagesPerShard ?? 500;
-  const index = TABLE_SCHEMA.indexes.byTime;
   const byStatus: Record<string, number> = Object.fromEntries(Object.values(FileStatus).map((s) => [s, 0]));
   const byReason: Record<string, number> = Object.fromEntries(
     Object.values(QuarantineReason).map((r) => [r, 0]),
   );
   const byMime: Record<string, number> = {};
-  let total = 0;
-  let truncated = false;
-
-  const countShard = async (partition: string): Promise<void> => {
-    let startKey: Record<string, unknown> | undefined;
-    for (let page = 0; page < maxPages; page++) {
-      const out = await dynamo.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: index.name,
-          // listSk is `<processedAt>#…`, so every record processed before `until` sorts below the bare
-          // `until` string and every record at or after `since` sorts at or above `since`.
-          KeyConditionExpression: '#p = :p AND #s BETWEEN :since AND :until',
-          ProjectionExpression: '#status, #reason, #mime',
-          ExpressionAttributeNames: {
-            '#p': index.partitionKey,
-            '#s': index.sortKey,
-            '#status': 'status',
-            '#reason': 'reason',
-            '#mime': 'mime',
-          },
-          ExpressionAttributeValues: { ':p': partition, ':since': since, ':until': until },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        total++;
-        bump(byStatus, String(item.status));
-        if (item.reason) bump(byReason, String(item.reason));
-        bump(byMime, item.mime ? String(item.mime) : 'unknown');
-      }
-      startKey = out.LastEvaluatedKey;
-      if (!startKey) return;
-    }
-    truncated = true;
+  if (since >= until) return { since, until, total: 0, byStatus, byReason, byMime, truncated: false };
+  const read = await queryShards(dynamo, tableName, manifestList(), {
+    since,
+    before: until,
+    maxPagesPerShard: options.maxPagesPerShard ?? 500,
+  });
+  for (const row of read.rows) {
+    bump(byStatus, row.status);
+    if (row.reason) bump(byReason, row.reason);
+    bump(byMime, row.mime ?? 'unknown');
+  }
+  return {
+    since,
+    until,
+    total: read.rows.length,
+    byStatus,
+    byReason,
+    byMime,
+    truncated: read.completeFrom !== undefined,
   };
-
-  if (since < until) await Promise.all(timeShards().map(countShard));
-  return { since, until, total, byStatus, byReason, byMime, truncated };
 };

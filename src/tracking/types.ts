@@ -1,9 +1,10 @@
+import type { ListedFile } from '../pipeline/batchManifest.ts';
 import type { FileStatus } from '../pipeline/constants.ts';
 import type { FileRecord, HistoryStepRecord } from '../pipeline/types.ts';
 
 /** Options of {@link listFiles}. */
 export interface ListFilesOptions {
-  /** Only records in this terminal status (byStatus index); all statuses when absent (byTime index). */
+  /** Only records in this terminal status (QUARANTINED/GONE: the byStatus index; PROCESSED or all: the manifests). */
   readonly status?: FileStatus;
   /** Records per page, 1–1000. */
   readonly limit: number;
@@ -19,7 +20,8 @@ export interface ListFilesOptions {
 
 /** One page of records, newest first. */
 export interface FilePage {
-  readonly items: FileRecord[];
+  /** Whole records from the byStatus index; from manifests, the listed attributes (`show` reads the rest). */
+  readonly items: ListedFile[];
   /** Pass as `cursor` to get the next page; absent when there is nothing older. */
   readonly nextCursor?: string;
 }
@@ -34,7 +36,7 @@ export interface FileHistory {
   readonly entries: Array<FileRecord | HistoryStepRecord>;
 }
 
-/** Options of {@link countFiles}: the window is `[since, until)`. */
+/** Options of {@link countFiles}: the window is `[since, until)` of the time each batch was written. */
 export interface CountFilesOptions {
   /** Start of the window, inclusive (ISO-8601 UTC or Date). */
   readonly since: string | Date;

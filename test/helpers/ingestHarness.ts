@@ -147,7 +147,9 @@ export const ingestHarness = (options: HarnessOptions = {}) => {
     });
   };
 
-  const items = () => aws.dynamo.items(TABLE);
+  // File items only: the batch manifests the pipeline writes beside them are not files.
+  const items = () => aws.dynamo.items(TABLE).filter((i) => i.recordType !== 'BATCH');
+  const manifests = () => aws.dynamo.items(TABLE).filter((i) => i.recordType === 'BATCH');
   const itemFor = (key: string) => items().find((i) => i.key === key);
-  return { aws, config, handler, logger, metrics, sleeps, upload, items, itemFor };
+  return { aws, config, handler, logger, metrics, sleeps, upload, items, manifests, itemFor };
 };

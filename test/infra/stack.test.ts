@@ -227,7 +227,7 @@ describe('buckets', () => {
       },
       ReadFileHistory: {
         Action: ['dynamodb:GetItem', 'dynamodb:Query'],
-        Resource: [table, index(TABLE_SCHEMA.indexes.byStatus.name), index(TABLE_SCHEMA.indexes.byTime.name)],
+        Resource: [table, index(TABLE_SCHEMA.indexes.byStatus.name)],
       },
       RecordRetrySteps: { Action: ['dynamodb:PutItem'], Resource: table },
     });
@@ -467,7 +467,7 @@ describe('metadata table', () => {
     });
   });
 
-  it('has the shared key schema and both sharded list indexes', () => {
+  it('has the shared key schema and the sparse byStatus index', () => {
     const { indexes } = TABLE_SCHEMA;
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [

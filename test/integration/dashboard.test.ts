@@ -255,39 +255,3 @@ describe('dashboard server on moto', () => {
     expect(await depth(resources.queueUrl)).toBe(2);
   });
 });
-
-describe('dashboard beyond loopback', () => {
-  it('requires the token, and takes it once from the address to a cookie', async () => {
-    const clients = createAwsClients({ endpoint: moto().endpoint }, false);
-    const resources = await provisionLocal({ clients, settings: resolvePipelineSettings() });
-    await expect(
-      startDashboardServer({ clients, resources, targetLabel: 'x', host: '0.0.0.0', port: 0 }),
-    ).rejects.toThrow(/--token/);
-    const token = 'integration-test-token-0123456789';
-    const dashboard = await startDashboardServer({
-      clients,
-      resources,
-      targetLabel: 'x',
-      host: '0.0.0.0',
-      port: 0,
-      token,
-    });
-    try {
-      const base = `http://127.0.0.1:${dashboard.port}`;
-      expect((await fetch(`${base}/`)).status).toBe(401);
-      expect((await fetch(`${base}/api/snapshot`)).status).toBe(401);
-      const login = await fetch(`${base}/?token=${token}`, { redirect: 'manual' });
-      expect(login.status).toBe(303);
-      const cookie = login.headers.get('set-cookie') ?? '';
-      expect(cookie).toMatch(/HttpOnly/);
-      expect(cookie).toMatch(/SameSite=Strict/);
-      const page = await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0] as string } });
-      expect(page.status).toBe(200);
-      expect(
-        (await fetch(`${base}/api/snapshot`, { headers: { authorization: `Bearer ${token}` } })).status,
-      ).toBe(200);
-    } finally {
-      await dashboard.stop();
-    }
-  });
-});

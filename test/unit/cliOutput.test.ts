@@ -67,7 +67,7 @@ describe('renderTable', () => {
     ]);
   });
 
-  it('keeps a key with a newline on one row', () => {
+  it('keeps a key with a newline on one row, the newline shown as an escape', () => {
     const table = renderTable([{ key: 'a\nb' }], [{ header: 'KEY', value: (r) => r.key }]);
     expect(table.split('\n')).toHaveLength(3);
   });

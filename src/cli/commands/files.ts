@@ -25,7 +25,15 @@ export const typeOf = (record: Pick<FileRecord, 'mime' | 'contentClass'>): strin
   record.mime ?? (record.contentClass ? `(${record.contentClass})` : '-');
 
 /** The records as a table, newest first. */
-export const renderFileTable = (records: readonly FileRecord[]): string =>
+export const renderFileTable = (
+  records: readonly (Pick<
+    FileRecord,
+    'processedAt' | 'status' | 'reason' | 'size' | 'mime' | 'contentClass' | 'key'
+  > &
+    Partial<
+      Pick<FileRecord, 'quarantineBucket' | 'quarantineKey' | 'quarantineVersionId' | 'quarantinedInPlace'>
+    >)[],
+): string =>
   renderTable(records, [
     { header: 'PROCESSED (UTC)', value: (r) => shortTime(r.processedAt) },
     { header: 'STATUS', value: (r) => r.status },

@@ -10,6 +10,7 @@ import {
   replayDlq,
 } from '../../ops/replayDlq.ts';
 import { sqsReplayQueues } from '../../ops/sqsReplayQueues.ts';
+import { printable } from '../../text/printable.js';
 import { CliError } from '../errors.ts';
 import { integerIn } from '../options.ts';
 import { type ProgressStream, toJson } from '../output.ts';
@@ -88,8 +89,11 @@ export const renderReplaySummary = (summary: ReplaySummary, ingestQueue: string)
   );
   const listed = summary.messages.filter((m) => m.action !== 'moved').slice(0, LISTED);
   for (const m of listed) {
-    const what = m.files.length > 0 ? m.files.join(', ') : '(no S3 records)';
-    lines.push(`  ${m.action.padEnd(14)} ${m.messageId}  ${what}${m.error ? `  — ${m.error}` : ''}`);
+    // Keys and errors come from messages anyone who can write to the bucket shaped: one escaped line each.
+    const what = m.files.length > 0 ? m.files.map((f) => printable(f)).join(', ') : '(no S3 records)';
+    lines.push(
+      `  ${m.action.padEnd(14)} ${printable(m.messageId)}  ${what}${m.error ? `  — ${printable(m.error)}` : ''}`,
+    );
   }
   const more = summary.messages.filter((m) => m.action !== 'moved').length - listed.length;
   if (more > 0 || summary.messagesTruncated) lines.push('  … more in --json');

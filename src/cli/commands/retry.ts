@@ -7,6 +7,7 @@ import { type ManualRetrySelection, retryManual } from '../../ops/retryManual.ts
 import { retryQuarantine } from '../../ops/retryQuarantine.ts';
 import type { RetryDeps, RetryOutcome, RetrySummary } from '../../ops/retryTypes.ts';
 import { QuarantineReason } from '../../pipeline/constants.ts';
+import { printable } from '../../text/printable.js';
 import { CliError } from '../errors.ts';
 import { integerIn } from '../options.ts';
 import { renderTable, toJson, truncateMiddle } from '../output.ts';
@@ -64,7 +65,7 @@ export const renderRetrySummary = (summary: RetrySummary): string => {
   if (rows.some((o) => o.why === 'needs-force'))
     lines.push('Policy rejections are only retried with --force (for example after changing the policy).');
   if (summary.alertError)
-    lines.push(`The RETRY_EXHAUSTED alert could not be published: ${summary.alertError}`);
+    lines.push(`The RETRY_EXHAUSTED alert could not be published: ${printable(summary.alertError)}`);
   if (!summary.dryRun && summary.retried > 0)
     lines.push('Retried files are back in the input bucket; follow them with `silent-scalper show <key>`.');
   return lines.join('\n');

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { HistoryStep } from '../../pipeline/constants.ts';
 import { quarantineLocationText } from '../../pipeline/quarantine.ts';
 import type { FileRecord, HistoryStepRecord } from '../../pipeline/types.ts';
+import { printable } from '../../text/printable.js';
 import { type FileHistory, fileHistory } from '../../tracking/index.ts';
 import { CliError } from '../errors.ts';
 import { formatBytes, formatDuration, renderFields, toJson } from '../output.ts';
@@ -14,7 +15,9 @@ interface ShowOptions {
 }
 
 const renderUpload = (upload: FileRecord, index: number): string => {
-  const head = `Upload ${index + 1}  ${upload.eventTime}  ${upload.status}${upload.reason ? ` (${upload.reason})` : ''}`;
+  const head = printable(
+    `Upload ${index + 1}  ${upload.eventTime}  ${upload.status}${upload.reason ? ` (${upload.reason})` : ''}`,
+  );
   const timing = [
     `${formatDuration(upload.durationMs)} processing`,
     `${formatDuration(upload.queueLatencyMs)} in the queue`,
@@ -52,13 +55,15 @@ const renderStep = (step: HistoryStepRecord): string => {
     step.reason,
     step.detail,
   ].filter(Boolean);
-  return `Step      ${step.at}  ${step.step}: ${STEP_LABELS[step.step] ?? step.step}${details.length > 0 ? ` — ${details.join(', ')}` : ''}`;
+  const line = `Step      ${step.at}  ${step.step}: ${STEP_LABELS[step.step] ?? step.step}${details.length > 0 ? ` — ${details.join(', ')}` : ''}`;
+  // Details quote errors and keys: one line, no controls (src/text/printable.js).
+  return printable(line);
 };
 
 /** A file's history for a human: a summary line, then every upload and step in time order. */
 export const renderHistory = (history: FileHistory): string => {
   const latest = history.uploads.at(-1);
-  const summary = `s3://${history.bucket}/${history.key}: ${history.uploads.length} upload(s), ${history.steps.length} step(s)${latest ? `; now ${latest.status}${latest.reason ? ` (${latest.reason})` : ''}` : ''}`;
+  const summary = `s3://${printable(history.bucket)}/${printable(history.key)}: ${history.uploads.length} upload(s), ${history.steps.length} step(s)${latest ? `; now ${latest.status}${latest.reason ? ` (${latest.reason})` : ''}` : ''}`;
   let uploadIndex = 0;
   const blocks = history.entries.map((entry) =>
     entry.recordType === 'UPLOAD' ? renderUpload(entry, uploadIndex++) : renderStep(entry),
@@ -86,7 +91,7 @@ export const showCommand = (): Command =>
         const history = await fileHistory(target.clients.dynamo, target.names.metadataTable, bucket, key);
         if (history.entries.length === 0)
           throw new CliError(
-            `no records for s3://${bucket}/${key}: check the key (as uploaded, not URL-encoded), wait until the pipeline has processed it, or find it with \`silent-scalper files --prefix <start of the key>\`.`,
+            `no records for s3://${printable(bucket)}/${printable(key)}: check the key (as uploaded, not URL-encoded), wait until the pipeline has processed it, or find it with \`silent-scalper files --prefix <start of the key>\`.`,
           );
         out.stdout(options.json ? toJson(history) : renderHistory(history));
       });

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { resolvePipelineSettings } from '../../config/settings.ts';
 import {
   DEFAULT_DASHBOARD_PORT,
@@ -23,7 +23,16 @@ interface UpOptions {
   maxFileSize?: number;
   dashboard: boolean;
   dashboardPort: number;
+  allowOrigin?: string[];
 }
+
+/** `--allow-origin`: exact `scheme://host[:port]` origins, collected; `*` is what the guard exists to stop. */
+const parseOrigin = (value: string, previous: string[] = []): string[] => {
+  const origin = value.trim().replace(/\/$/, '');
+  if (!/^https?:\/\/[^/\s*]+$/i.test(origin))
+    throw new InvalidArgumentError(`must be an origin such as http://localhost:3000 (got "${value}").`);
+  return [...previous, origin];
+};
 
 /** The size limit `--demo` uses unless `--max-file-size` is given, so TOO_LARGE shows with a 1 MiB file. */
 const DEMO_MAX_FILE_SIZE_BYTES = 1024 * 1024;
@@ -128,6 +137,12 @@ export const upCommand = (): Command =>
     )
     .option('--no-dashboard', 'do not start the web dashboard')
     .option(
+      '--allow-origin <origin...>',
+      'let web pages from this origin (e.g. http://localhost:3000) call the local endpoint; every other ' +
+        'browser request is refused',
+      parseOrigin,
+    )
+    .option(
       '--function-timeout <seconds>',
       'the ingest function timeout; the visibility timeout follows (6 ×)',
       integerIn(1, 900),
@@ -161,6 +176,7 @@ export const upCommand = (): Command =>
           runner: options.runner,
           jsonLogs: options.jsonLogs ?? false,
           tunables,
+          ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
           portHint: `--port <n> (e.g. silent-scalper up --port ${options.port === DEFAULT_MOTO_PORT ? 4567 : DEFAULT_MOTO_PORT})`,
         });
       } catch (error) {

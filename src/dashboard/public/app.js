@@ -1,6 +1,10 @@
 // Silent Scalper dashboard. Every value that comes from data (keys above all: attacker-controlled text)
-// reaches the DOM through textContent or a text node, never as HTML.
+// reaches the DOM through textContent or a text node, never as HTML — and through printable() first, the
+// same function (src/text/printable.js, served as /printable.js) the CLI and the logs use: control and
+// bidi characters show as \uXXXX, so `invoice\u202Efdp.exe` cannot pass for `invoiceexe.pdf`. Keys are
+// also bidi-isolated (<bdi>), so right-to-left letters in a key cannot reorder the text around it.
 import { createCharts } from './charts.js';
+import { printable } from './printable.js';
 
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 const $ = (id) => document.getElementById(id);
@@ -8,11 +12,21 @@ const $ = (id) => document.getElementById(id);
 /** Create an element: `text` becomes its textContent, `className` its classes; children are appended. */
 const el = (tag, { text, className, title } = {}, children = []) => {
   const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (text !== undefined && text !== null) node.textContent = printable(String(text));
   if (className) node.className = className;
   if (title) node.title = title;
   for (const child of children) node.append(child);
   return node;
+};
+
+/** An object key, escaped and bidi-isolated. */
+const keyText = (key) => el('bdi', { text: key });
+
+/** A button that shows a key (opens its timeline). */
+const keyButton = (key) => {
+  const button = el('button', { className: 'link' }, [keyText(key)]);
+  button.type = 'button';
+  return button;
 };
 
 /** Rows of the quarantine list (the file table filtered by QUARANTINED shows every one). */
@@ -60,14 +74,14 @@ const toast = (message, isError = false) => {
 const confirmAction = ({ title, text, key, forceText }) =>
   new Promise((resolve) => {
     const dialog = $('confirm');
-    $('confirm-title').textContent = title;
-    $('confirm-text').textContent = text;
-    $('confirm-key').textContent = key ?? '';
+    $('confirm-title').textContent = printable(title);
+    $('confirm-text').textContent = printable(text);
+    $('confirm-key').replaceChildren(keyText(key ?? ''));
     $('confirm-key').hidden = key === undefined;
     const forceBox = $('confirm-force-box');
     forceBox.checked = false;
     $('confirm-force').hidden = !forceText;
-    $('confirm-force-text').textContent = forceText ?? '';
+    $('confirm-force-text').textContent = printable(forceText ?? '');
     const ok = $('confirm-ok');
     ok.disabled = Boolean(forceText);
     forceBox.onchange = () => {
@@ -205,8 +219,7 @@ const renderQuarantine = (quarantine) => {
   $('quarantine-empty').hidden = quarantine.total > 0;
   $('quarantine-body').replaceChildren(
     ...shown.map((file) => {
-      const open = el('button', { text: file.key, className: 'link' });
-      open.type = 'button';
+      const open = keyButton(file.key);
       open.addEventListener('click', () => openTimeline(file.bucket, file.key));
       const retry = el('button', { text: 'Retry…', className: 'small' });
       retry.type = 'button';
@@ -225,7 +238,7 @@ const renderQuarantine = (quarantine) => {
 
 const renderSnapshot = (snapshot) => {
   state.snapshot = snapshot;
-  $('target').textContent = `${snapshot.target.label} · ${snapshot.target.tableName}`;
+  $('target').textContent = printable(`${snapshot.target.label} · ${snapshot.target.tableName}`);
   $('updated').textContent = `updated ${fmtTime(snapshot.generatedAt)}`;
   const c = snapshot.counters;
   $('count-processed').textContent = fmtCount(c.byStatus.PROCESSED ?? 0);
@@ -249,7 +262,7 @@ const renderSnapshot = (snapshot) => {
     : 'Loading records from the table…';
   const banner = $('banner');
   banner.hidden = !snapshot.error;
-  banner.textContent = snapshot.error ?? '';
+  banner.textContent = printable(snapshot.error ?? '');
   renderTypes(snapshot.types, c.total);
   renderDurations($('percentiles'), snapshot.durations);
   renderDurations($('latency'), snapshot.queueLatency);
@@ -316,8 +329,7 @@ const filters = () => {
 };
 
 const fileRow = (row, fresh) => {
-  const open = el('button', { text: row.key, className: 'link' });
-  open.type = 'button';
+  const open = keyButton(row.key);
   open.addEventListener('click', () => openTimeline(row.bucket, row.key));
   const tr = el('tr', { className: fresh ? 'fresh' : '' }, [
     el('td', { text: fmtTime(row.processedAt), title: fmtDateTime(row.processedAt) }),
@@ -392,7 +404,7 @@ const openTimeline = async (bucket, key, { keepScroll = false } = {}) => {
   state.openFile = { bucket, key };
   const drawer = $('timeline');
   drawer.hidden = false;
-  $('timeline-key').textContent = `s3://${bucket}/${key}`;
+  $('timeline-key').replaceChildren(`s3://${printable(bucket)}/`, keyText(key));
   if (!keepScroll) drawer.scrollTop = 0;
   let timeline;
   try {

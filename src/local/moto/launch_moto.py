@@ -37,6 +37,7 @@ from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
 
 import copy_guards
+import origin_guard
 
 PATCHED_FOR = "5.2.1"
 
@@ -174,4 +175,5 @@ if __name__ == "__main__":
         die_with_parent(int(parent))
     note = "" if moto.__version__ == PATCHED_FOR else f" (written for {PATCHED_FOR}, running {moto.__version__})"
     print(f"silent-scalper: moto SQS patched for queue depth{note}", file=sys.stderr, flush=True)
+    origin_guard.install()
     main(sys.argv[1:])

@@ -33,6 +33,11 @@ export interface StartMotoOptions {
   readonly stdio?: 'ignore' | 'inherit';
   /** How to tell the user to pick another port, in the "port in use" error. @default '--port <n>' */
   readonly portHint?: string;
+  /**
+   * Browser origins (`scheme://host[:port]`) whose requests moto answers, with CORS for exactly them.
+   * Every other request carrying an `Origin` is refused (origin_guard.py). @default none
+   */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** Thrown when moto cannot start; the message says how to fix it. */
@@ -133,7 +138,14 @@ export const startMoto = async (options: StartMotoOptions = {}): Promise<MotoSer
     // the in-flight batches; stop() ends it. (On Linux it still dies with this process: die_with_parent.)
     detached: true,
     // The launcher asks Linux to end it when this process dies, whatever the cause (see die_with_parent).
-    env: { ...process.env, PYTHONUNBUFFERED: '1', SILENT_SCALPER_PARENT_PID: String(process.pid) },
+    // The origin guard's settings are always set here, so a value left in the user's shell never widens them.
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+      SILENT_SCALPER_PARENT_PID: String(process.pid),
+      SILENT_SCALPER_MOTO_ALLOWED_ORIGINS: (options.allowedOrigins ?? []).join(','),
+      SILENT_SCALPER_MOTO_HOST: host,
+    },
   });
   installExitHook();
   running.add(child);

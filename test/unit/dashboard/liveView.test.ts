@@ -1,43 +1,14 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { LiveView } from '../../../src/dashboard/liveView.ts';
 import { FileStatus, QuarantineReason } from '../../../src/pipeline/constants.ts';
 import type { FileRecord } from '../../../src/pipeline/types.ts';
-import { makeFileRecord } from '../../helpers/trackingRecords.ts';
+import { fakeManifestTable, listedFiles, makeFileRecord } from '../../helpers/trackingRecords.ts';
 
 const NOW = Date.parse('2026-11-25T12:00:00.000Z');
 const at = (secondsAgo: number) => new Date(NOW - secondsAgo * 1000).toISOString();
 
-/**
- * A fake of the byTime index: answers the loader's Query (partition `timeShard`, optional `listSk >=`)
- * newest first, in pages of `pageSize`, like DynamoDB's LastEvaluatedKey paging.
- */
-const fakeTable = (records: FileRecord[], pageSize = 3) => {
-  const calls: unknown[] = [];
-  const dynamo = {
-    send: async (command: { input: Record<string, unknown> }) => {
-      const input = command.input as {
-        ExpressionAttributeValues: Record<string, string>;
-        ExclusiveStartKey?: { listSk: string };
-      };
-      calls.push(input);
-      const values = input.ExpressionAttributeValues;
-      const matching = records
-        .filter(
-          (r) =>
-            r.timeShard === values[':p'] && (values[':since'] === undefined || r.listSk >= values[':since']),
-        )
-        .sort((a, b) => (a.listSk < b.listSk ? 1 : -1))
-        .filter((r) => !input.ExclusiveStartKey || r.listSk < input.ExclusiveStartKey.listSk);
-      const page = matching.slice(0, pageSize);
-      return {
-        Items: page.map((r) => ({ ...r })),
-        ...(matching.length > pageSize ? { LastEvaluatedKey: { listSk: page.at(-1)?.listSk } } : {}),
-      };
-    },
-  };
-  return { dynamo: dynamo as unknown as DynamoDBDocumentClient, calls };
-};
+/** The table's manifests, answered newest first in pages of `pageSize` (one batch per record). */
+const fakeTable = (records: FileRecord[], pageSize = 3) => fakeManifestTable(records, pageSize);
 
 const record = (i: number, secondsAgo: number, extra: Partial<FileRecord> = {}) =>
   makeFileRecord({ key: `dump/file-${i}.png`, processedAt: at(secondsAgo), mime: 'image/png', ...extra });
@@ -143,18 +114,22 @@ describe('LiveView', () => {
       status: FileStatus.QUARANTINED,
       reason: QuarantineReason.PROCESSING_FAILED,
     });
-    view.apply([
-      quarantined,
-      record(9, 90, { status: FileStatus.QUARANTINED, reason: QuarantineReason.EMPTY_FILE }),
-    ]);
+    view.apply(
+      listedFiles([
+        quarantined,
+        record(9, 90, { status: FileStatus.QUARANTINED, reason: QuarantineReason.EMPTY_FILE }),
+      ]),
+    );
     expect(view.aggregates().quarantine.files.map((f) => f.key)).toEqual([
       'dump/file-9.png',
       'dump/flaky.csv',
     ]);
     // The retried copy is a new upload of the same key, processed fine.
-    view.apply([
-      makeFileRecord({ key: 'dump/flaky.csv', processedAt: at(10), eventTime: at(11), attempt: 1 }),
-    ]);
+    view.apply(
+      listedFiles([
+        makeFileRecord({ key: 'dump/flaky.csv', processedAt: at(10), eventTime: at(11), attempt: 1 }),
+      ]),
+    );
     const { quarantine, byStatus } = view.aggregates();
     expect(quarantine.files.map((f) => f.key)).toEqual(['dump/file-9.png']);
     expect(byStatus).toMatchObject({ PROCESSED: 1, QUARANTINED: 2 });

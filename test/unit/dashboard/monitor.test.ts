@@ -1,26 +1,19 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { LiveView } from '../../../src/dashboard/liveView.ts';
 import { Monitor } from '../../../src/dashboard/monitor.ts';
 import type { FileRecord } from '../../../src/pipeline/types.ts';
-import { makeFileRecord } from '../../helpers/trackingRecords.ts';
+import { fakeManifestTable, makeFileRecord } from '../../helpers/trackingRecords.ts';
 
-/** A table of `records` answering every byTime query in one page, counting the queries. */
+/** A table of `records` answering every manifest query in one page, counting the queries. */
 const fakeDynamo = (records: FileRecord[]) => {
-  const counter = { queries: 0 };
-  const dynamo = {
-    send: async (command: { input: { ExpressionAttributeValues: Record<string, string> } }) => {
-      counter.queries++;
-      const v = command.input.ExpressionAttributeValues;
-      return {
-        Items: records.filter(
-          (r) => r.timeShard === v[':p'] && (v[':since'] === undefined || r.listSk >= v[':since']),
-        ),
-      };
+  const table = fakeManifestTable(records);
+  return {
+    dynamo: table.dynamo,
+    get counter() {
+      return { queries: table.calls.length };
     },
   };
-  return { dynamo: dynamo as unknown as DynamoDBDocumentClient, counter };
 };
 
 /** An SQS client whose queue depth the test sets. */

@@ -5,6 +5,9 @@ import type { HistoryStepRecord } from '../../../src/pipeline/types.ts';
 import { dedupeItems, writeItems } from '../../../src/pipeline/writeRecords.ts';
 import { sdkError } from '../../helpers/fakeAws.ts';
 
+/** The key of a test item (every item here is a step). */
+const keyOf = (i: TableItem): string => ('key' in i ? i.key : '');
+
 const item = (n: number, detail = 'x'): HistoryStepRecord => ({
   pk: `FILE#b/k${n}`,
   sk: `2026-11-25T10:00:00.000Z#STEP#RETRIED#${n}`,
@@ -48,7 +51,7 @@ const deps = (store: MetadataStore, sleeps: number[] = []) => ({
 describe('dedupeItems', () => {
   it('keeps one item per key, the last one', () => {
     const result = dedupeItems([item(1, 'old'), item(2), item(1, 'new')]);
-    expect(result.map((i) => [i.key, (i as HistoryStepRecord).detail])).toEqual([
+    expect(result.map((i) => [keyOf(i), (i as HistoryStepRecord).detail])).toEqual([
       ['k2', 'x'],
       ['k1', 'new'],
     ]);
@@ -78,7 +81,7 @@ describe('writeItems', () => {
     // Prepare: the "service" leaves item 2 unprocessed twice, then takes it.
     const sleeps: number[] = [];
     const { store, calls } = recordingStore((items, call) =>
-      call <= 2 ? items.filter((i) => i.key === 'k2') : [],
+      call <= 2 ? items.filter((i) => keyOf(i) === 'k2') : [],
     );
     // Act
     const result = await writeItems([item(1), item(2), item(3)], deps(store, sleeps), {
@@ -86,7 +89,7 @@ describe('writeItems', () => {
       baseDelayMs: 100,
     });
     // Assess
-    expect(calls.map((c) => c.map((i) => i.key))).toEqual([['k1', 'k2', 'k3'], ['k2'], ['k2']]);
+    expect(calls.map((c) => c.map((i) => keyOf(i)))).toEqual([['k1', 'k2', 'k3'], ['k2'], ['k2']]);
     expect(sleeps).toEqual([50, 100]); // random 0.5 × cap (100, 200)
     expect(result.unwritten).toEqual([]);
   });
@@ -104,10 +107,10 @@ describe('writeItems', () => {
   });
 
   it('returns what is still unprocessed after the last attempt', async () => {
-    const { store, calls } = recordingStore((items) => items.filter((i) => i.key === 'k2'));
+    const { store, calls } = recordingStore((items) => items.filter((i) => keyOf(i) === 'k2'));
     const result = await writeItems([item(1), item(2)], deps(store), { canWait: () => true, maxAttempts: 3 });
     expect(calls).toHaveLength(3);
-    expect(result.unwritten.map((i) => i.key)).toEqual(['k2']);
+    expect(result.unwritten.map((i) => keyOf(i))).toEqual(['k2']);
     expect(result.lastError).toContain('unprocessed');
   });
 
