@@ -29,8 +29,10 @@ import {
 } from '../src/config/permissions.ts';
 import type { RetryPolicy } from '../src/config/retryConfig.ts';
 import { mergePipelineSettings, type PipelineSettings, RESOURCE_NAMES } from '../src/config/settings.ts';
+import { IN_PLACE_TAG, IN_PLACE_TAG_VALUE } from '../src/pipeline/quarantine.ts';
 import { AccountPinnedQueueDestination } from './constructs/AccountPinnedQueueDestination.ts';
 import { IngestQueues } from './constructs/IngestQueues.ts';
+import { addInPlaceQuarantineGuard } from './constructs/inPlaceQuarantineGuard.ts';
 import { MetadataTable } from './constructs/MetadataTable.ts';
 import {
   type AlarmThresholds,
@@ -280,7 +282,20 @@ export class SilentScalperPipeline extends Construct {
         removalPolicy,
         accessLogs: { bucket: this.accessLogBucket.bucket, prefix: 'input/' },
         notificationsHandlerRole: this.notificationsRole,
+        // Files quarantined in place (too large to copy) expire like the quarantine bucket's.
+        expireTagged: {
+          key: IN_PLACE_TAG,
+          value: IN_PLACE_TAG_VALUE,
+          days: this.options.quarantineExpiryDays,
+        },
       });
+      // Nobody but the pipeline roles reads (or un-tags) an upload quarantined in place. Only on the bucket
+      // the pipeline creates: an imported bucket's policy is its owner's (docs/deploy.md, "Permissions").
+      addInPlaceQuarantineGuard(this.createdInputBucket.bucket, () => [
+        this.ingest.role.roleArn,
+        this.retry.function.role.roleArn,
+        this.quarantineAdminRoleArn,
+      ]);
       this.sources = [{ bucket: this.createdInputBucket.bucket, ...this.options.notificationFilter }];
     }
     const primary = this.sources[0];
@@ -294,6 +309,8 @@ export class SilentScalperPipeline extends Construct {
       expireAfterDays: this.options.quarantineExpiryDays,
       abortIncompleteUploadsAfterDays: 1,
       restrictObjectAccess: true,
+      // Each quarantine copy is its own version, and records name it (docs/operations.md, "Addressing").
+      versioned: true,
     });
     this.queues = new IngestQueues(this, 'IngestQueues', { settings });
     this.queue = this.queues.queue;

@@ -13,6 +13,7 @@ export const HANDLER_ENV = {
   sniffBytes: 'SNIFF_BYTES',
   fileConcurrency: 'FILE_CONCURRENCY',
   maxFileSizeBytes: 'MAX_FILE_SIZE_BYTES',
+  quarantineInPlaceBytes: 'QUARANTINE_IN_PLACE_BYTES',
   blockedTypes: 'BLOCKED_TYPES',
   policy: 'POLICY',
   notifyMode: 'NOTIFY_MODE',
@@ -70,6 +71,12 @@ export interface HandlerConfig {
   readonly fileConcurrency: number;
   /** Larger files are quarantined TOO_LARGE. @default 5 GiB */
   readonly maxFileSizeBytes: number;
+  /**
+   * Rejected files larger than this are quarantined in place (tagged in the input bucket, which then
+   * denies reading them) instead of copied: a copy of a huge object cannot finish within one invocation.
+   * @default 1 GiB
+   */
+  readonly quarantineInPlaceBytes: number;
   /** Sniffed extensions quarantined as BLOCKED_TYPE (the default rule's `block` unless the policy sets one). */
   readonly blockedTypes: readonly string[];
   /** The policy file's document from `POLICY`, when set (docs/policy.md). */
@@ -92,6 +99,7 @@ export const DEFAULT_TUNABLES = {
   sniffBytes: 4100,
   fileConcurrency: 16,
   maxFileSizeBytes: 5 * 1024 ** 3,
+  quarantineInPlaceBytes: 1024 ** 3,
   notifyMode: NotifyMode.FAILURES,
   alertMaxKeys: 20,
   timeSafetyMarginMs: 5000,
@@ -163,6 +171,13 @@ export const loadHandlerConfig = (env: Env = process.env): HandlerConfig => {
     sniffBytes: integer(env, HANDLER_ENV.sniffBytes, DEFAULT_TUNABLES.sniffBytes, 16, 1024 * 1024),
     fileConcurrency: integer(env, HANDLER_ENV.fileConcurrency, DEFAULT_TUNABLES.fileConcurrency, 1, 256),
     maxFileSizeBytes,
+    quarantineInPlaceBytes: integer(
+      env,
+      HANDLER_ENV.quarantineInPlaceBytes,
+      DEFAULT_TUNABLES.quarantineInPlaceBytes,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
     blockedTypes,
     ...(policyDocument ? { policyDocument } : {}),
     policy: compilePolicy(policyDocument, { maxFileSizeBytes, blockedTypes }),
@@ -206,6 +221,8 @@ export const handlerEnvironment = (args: {
   if (t.sniffBytes !== undefined) env[HANDLER_ENV.sniffBytes] = String(t.sniffBytes);
   if (t.fileConcurrency !== undefined) env[HANDLER_ENV.fileConcurrency] = String(t.fileConcurrency);
   if (t.maxFileSizeBytes !== undefined) env[HANDLER_ENV.maxFileSizeBytes] = String(t.maxFileSizeBytes);
+  if (t.quarantineInPlaceBytes !== undefined)
+    env[HANDLER_ENV.quarantineInPlaceBytes] = String(t.quarantineInPlaceBytes);
   if (t.blockedTypes !== undefined) env[HANDLER_ENV.blockedTypes] = t.blockedTypes.join(',');
   // The policy travels as compact JSON in one variable: no extra API call or bundled file at cold start,
   // and the same value in CDK and locally. policyEnvValue refuses one too big for Lambda's 4 KB.

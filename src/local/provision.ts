@@ -31,6 +31,7 @@ import {
   TABLE_SCHEMA,
   validatePipelineSettings,
 } from '../config/settings.ts';
+import { ensureVersioning } from './ensureVersioning.ts';
 
 /** Identifiers of the provisioned local resources; the runner, `up` and the CLI's local mode use them. */
 export interface LocalResources {
@@ -354,6 +355,7 @@ export const provisionLocal = async (options: ProvisionLocalOptions): Promise<Lo
 
   await ensureBucket(clients, names.inputBucket, onChange);
   await ensureBucket(clients, names.quarantineBucket, onChange);
+  await ensureVersioning(clients, names.quarantineBucket, onChange);
   const dlq = await ensureQueue(
     clients,
     names.deadLetterQueue,

@@ -20,6 +20,7 @@ import type {
 } from './ports.ts';
 import { IngestMetric, MetricUnit } from './ports.ts';
 import { type FileOutcome, processFile } from './processFile.ts';
+import { quarantineAlertFields } from './quarantine.ts';
 import { parseS3EventBody, type S3ObjectEvent } from './s3Event.ts';
 import type { FileRecord } from './types.ts';
 import { itemIdentity } from './writeRecords.ts';
@@ -32,6 +33,7 @@ export type IngestPipelineConfig = Pick<
   | 'sniffBytes'
   | 'fileConcurrency'
   | 'maxFileSizeBytes'
+  | 'quarantineInPlaceBytes'
   | 'blockedTypes'
   | 'policy'
   | 'notifyMode'
@@ -204,7 +206,7 @@ export const processBatch = async (
         status: record.status,
         ...(record.reason ? { reason: record.reason } : {}),
         ...(record.error ? { error: record.error } : {}),
-        ...(record.quarantineKey ? { quarantineKey: record.quarantineKey } : {}),
+        ...quarantineAlertFields(record),
       });
       continue;
     }

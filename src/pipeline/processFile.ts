@@ -4,12 +4,7 @@ import { FileStatus, OBJECT_METADATA, QuarantineReason } from './constants.ts';
 import { ObjectGoneError, PermanentError } from './errors.ts';
 import type { PolicyConfig } from './policy.ts';
 import type { Clock, LoggerPort, ObjectHead, ObjectPrefix, ObjectStore } from './ports.ts';
-import {
-  type QuarantineLocation,
-  quarantineKeyOf,
-  quarantineObject,
-  UPLOAD_ID_METADATA,
-} from './quarantine.ts';
+import { findOwnQuarantineCopy, type QuarantineLocation, quarantineUpload } from './quarantine.ts';
 import { filePartitionKey, listIndexAttributes, uploadSortKey } from './recordKeys.ts';
 import type { S3ObjectEvent } from './s3Event.ts';
 import { type SniffResult, sniff } from './sniff.ts';
@@ -20,6 +15,8 @@ export interface FileProcessingConfig extends PolicyConfig {
   readonly quarantineBucket: string;
   readonly maxReceives: number;
   readonly sniffBytes: number;
+  /** Rejected files above this size are quarantined in place (see quarantine.ts). */
+  readonly quarantineInPlaceBytes?: number;
 }
 
 /** Collaborators of {@link processFile}. */
@@ -138,7 +135,7 @@ export const processFile = async (
     error?: string,
   ): Promise<{ location: QuarantineLocation; processedAtMs: number }> => {
     const atMs = clock.now();
-    const location = await quarantineObject(objectStore, {
+    const location = await quarantineUpload(objectStore, {
       bucket: event.bucket,
       key: event.key,
       ...(event.versionId ? { versionId: event.versionId } : {}),
@@ -149,6 +146,9 @@ export const processFile = async (
       reason,
       ...(error ? { error } : {}),
       nowIso: new Date(atMs).toISOString(),
+      ...(config.quarantineInPlaceBytes !== undefined
+        ? { inPlaceAboveBytes: config.quarantineInPlaceBytes }
+        : {}),
     });
     return { location, processedAtMs: atMs };
   };
@@ -159,24 +159,17 @@ export const processFile = async (
    * with GONE.
    */
   const goneOrAlreadyQuarantined = async (): Promise<FileOutcome> => {
-    const quarantineKey = quarantineKeyOf(event.key);
-    let copy: ObjectPrefix | undefined;
-    try {
-      copy = await objectStore.readPrefix({
-        bucket: config.quarantineBucket,
-        key: quarantineKey,
-        maxBytes: config.sniffBytes,
-      });
-      bytesRead += copy.bytes.length;
-    } catch (error) {
-      if (!(error instanceof ObjectGoneError)) throw error;
-    }
-    const ours =
-      copy &&
-      copy.metadata[UPLOAD_ID_METADATA] === event.uploadId &&
-      copy.metadata[OBJECT_METADATA.sourceBucket] === event.bucket;
+    const own = await findOwnQuarantineCopy(objectStore, {
+      bucket: event.bucket,
+      key: event.key,
+      uploadId: event.uploadId,
+      quarantineBucket: config.quarantineBucket,
+      maxBytes: config.sniffBytes,
+    });
+    const copy = own?.copy;
+    bytesRead += copy?.bytes.length ?? 0;
     const reason = copy?.metadata[OBJECT_METADATA.reason] as QuarantineReason | undefined;
-    if (copy && ours && reason && Object.values(QuarantineReason).includes(reason)) {
+    if (own && copy && reason && Object.values(QuarantineReason).includes(reason)) {
       const sniffed = await sniff(copy.bytes, event.key);
       const quarantinedAt = Date.parse(copy.metadata[OBJECT_METADATA.quarantinedAt] ?? '');
       logger.info('object already quarantined by an earlier delivery', { ...log, reason });
@@ -190,7 +183,7 @@ export const processFile = async (
           sniffed,
           reason,
           ...(error ? { error } : {}),
-          location: { quarantineBucket: config.quarantineBucket, quarantineKey },
+          location: own.location,
           ...(Number.isNaN(quarantinedAt) ? {} : { processedAtMs: quarantinedAt }),
         }),
       };

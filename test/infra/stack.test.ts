@@ -19,6 +19,7 @@ import { DEFAULT_PIPELINE_SETTINGS, TABLE_SCHEMA } from '../../src/config/settin
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { sampleFile } from '../../src/local/samples.ts';
 import { toSqsEvent } from '../../src/local/sqsEvent.ts';
+import { IN_PLACE_TAG, IN_PLACE_TAG_VALUE } from '../../src/pipeline/quarantine.ts';
 import { useMoto } from '../helpers/moto.ts';
 import { functionBundleDir, type Synthesized, synthesize } from './synth.ts';
 
@@ -113,9 +114,16 @@ describe('buckets', () => {
           Status: 'Enabled',
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
         },
-        { Id: 'expire-objects', Status: 'Enabled', ExpirationInDays: 30 },
+        {
+          Id: 'expire-objects',
+          Status: 'Enabled',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+        },
+        { Id: 'remove-expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
       ],
     });
+    expect(quarantine?.Properties?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     const input = s.json.Resources[id(s.stack.inputBucket.bucket)];
     expect(input?.Properties?.LifecycleConfiguration).toEqual({
       Rules: [
@@ -123,6 +131,12 @@ describe('buckets', () => {
           Id: 'abort-incomplete-multipart-uploads',
           Status: 'Enabled',
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+        {
+          Id: 'expire-tagged-objects',
+          Status: 'Enabled',
+          ExpirationInDays: 30,
+          TagFilters: [{ Key: IN_PLACE_TAG, Value: IN_PLACE_TAG_VALUE }],
         },
       ],
     });
@@ -192,13 +206,14 @@ describe('buckets', () => {
         Resource: [arnOf(input), arnOf(quarantine)],
       },
       ManageQuarantinedObjects: {
-        Action: ['s3:DeleteObject', 's3:GetObject'],
+        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion'],
         Resource: objectsOf(quarantine),
       },
       RetryToInput: {
         Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
         Resource: objectsOf(input),
       },
+      ReleaseInPlaceQuarantine: { Action: ['s3:GetObjectTagging'], Resource: objectsOf(input) },
       ReadFileHistory: {
         Action: ['dynamodb:Query'],
         Resource: [table, ...Object.values(TABLE_SCHEMA.indexes).map((i) => index(i.name))],
@@ -378,6 +393,11 @@ describe('ingest function', () => {
       DeleteMovedInputObjects: {
         Effect: 'Allow',
         Action: ['s3:DeleteObject'],
+        Resource: objectsOf(input),
+      },
+      TagInPlaceQuarantine: {
+        Effect: 'Allow',
+        Action: ['s3:GetObjectTagging', 's3:PutObjectTagging'],
         Resource: objectsOf(input),
       },
       WriteQuarantine: {

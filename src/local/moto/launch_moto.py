@@ -37,6 +37,7 @@ from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
 
 import iam_enforcement
+import copy_guards
 import origin_guard
 
 PATCHED_FOR = "5.2.1"
@@ -155,6 +156,7 @@ def apply_patches():
 
 apply_patches()
 iam_enforcement.install()
+copy_guards.install()
 
 
 def die_with_parent(parent_pid):
