@@ -5,10 +5,15 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
@@ -19,7 +24,8 @@ import { buildDashboardActions } from '../../src/dashboard/actions.ts';
 import { sampleFile } from '../../src/local/samples.ts';
 import { createDynamoOpsStore } from '../../src/ops/dynamoOpsStore.ts';
 import { retryQuarantine } from '../../src/ops/retryQuarantine.ts';
-import { FileStatus, QuarantineReason } from '../../src/pipeline/constants.ts';
+import { DLQ_ATTRIBUTES, FileStatus, QuarantineReason } from '../../src/pipeline/constants.ts';
+import { IN_PLACE_TAG, IN_PLACE_TAG_VALUE } from '../../src/pipeline/quarantine.ts';
 import type { FileRecord } from '../../src/pipeline/types.ts';
 import {
   describeDenials,
@@ -39,6 +45,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 // A 1 s function timeout makes the visibility timeout 6 s, so the five receives of a failing file take ~30 s.
 const settings = resolvePipelineSettings({ functionTimeoutSeconds: 1 });
 const MAX_FILE_SIZE_BYTES = 64 * 1024;
+/** Rejected files above this are quarantined in place (tagged in the input bucket), not copied. */
+const IN_PLACE_BYTES = 512 * 1024;
 /** Keys whose reads fail (a storage outage for that file), until the test lifts it. */
 const failingKeys = new Set<string>(['flaky/report.pdf']);
 /** S3 event bodies the handler received, by decoded key (for duplicate deliveries). */
@@ -61,7 +69,11 @@ beforeAll(async () => {
             role === dropped[0] ? statements.filter((s) => s.Sid !== dropped[1]) : statements,
         }
       : {}),
-    tunables: { maxFileSizeBytes: MAX_FILE_SIZE_BYTES, timeSafetyMarginMs: 200 },
+    tunables: {
+      maxFileSizeBytes: MAX_FILE_SIZE_BYTES,
+      quarantineInPlaceBytes: IN_PLACE_BYTES,
+      timeSafetyMarginMs: 200,
+    },
     deps: (ingest, admin) => {
       const real = createS3ObjectStore(ingest.s3);
       return {
@@ -79,8 +91,17 @@ beforeAll(async () => {
     },
     wrap: (real) => async (event: SQSEvent, context) => {
       for (const record of event.Records) {
-        const key = (JSON.parse(record.body) as { Records?: { s3?: { object?: { key?: string } } }[] })
-          .Records?.[0]?.s3?.object?.key;
+        // Only watching: a body that is not JSON (the poison message) must still reach the real handler,
+        // which sends it to the DLQ itself. (A throw here failed the whole batch, so the poison message
+        // only reached the DLQ by SQS redrive, and removing the ingest role's SendPoisonMessagesToDlq
+        // failed no test.)
+        let parsed: { Records?: { s3?: { object?: { key?: string } } }[] } | undefined;
+        try {
+          parsed = JSON.parse(record.body) as typeof parsed;
+        } catch {
+          parsed = undefined;
+        }
+        const key = parsed?.Records?.[0]?.s3?.object?.key;
         if (key) eventBodies.set(decodeURIComponent(key.replace(/\+/g, ' ')), record.body);
       }
       return real(event, context);
@@ -259,6 +280,25 @@ describe('the pipeline under IAM enforcement, each role signing with exactly its
       const c = await queueCounts(p.as('admin'), p.resources.dlqUrl);
       return c.visible === 1;
     });
+    // Sent by the handler itself (sqs:SendMessage on the DLQ), with why it failed: were that send
+    // refused, the handler reports the message failed and SQS redrives it after maxReceiveCount receives,
+    // which also lands it in the DLQ, but bare — no error attributes, five receives later.
+    const poison = await p.as('admin').sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: p.resources.dlqUrl,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    const [dead] = poison.Messages ?? [];
+    expect(dead?.MessageAttributes?.[DLQ_ATTRIBUTES.error]?.StringValue).toBeDefined();
+    await p.as('admin').sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: p.resources.dlqUrl,
+        ReceiptHandle: dead?.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
     // A real event in the DLQ, as after an outage that used up its receives.
     await upload('replay/doc.pdf', sampleFile('pdf').bytes);
     await recordOf('replay/doc.pdf', (r) => r.status === FileStatus.PROCESSED);
@@ -399,5 +439,32 @@ describe('the policies are tight (moto evaluates identity policies; resource pol
       `s3:PutObject on resource: arn:aws:s3:::${p.resources.quarantineBucket}/planted.exe`,
     );
     expect(messages[2]).toContain(`arn:aws:s3:::${p.resources.quarantineBucket}`);
+  });
+  it('quarantines a huge rejected file in place, and the operator releases it', async () => {
+    // Prepare: too large (TOO_LARGE) and above the in-place threshold, so it is tagged, not copied
+    const huge = sampleFile('png', { sizeBytes: IN_PLACE_BYTES + 1024, seed: 9 }).bytes;
+    await upload('huge/scan.png', huge);
+    const quarantined = await recordOf('huge/scan.png', (r) => r.status === FileStatus.QUARANTINED);
+    expect(quarantined).toMatchObject({ reason: QuarantineReason.TOO_LARGE, quarantinedInPlace: true });
+    const tagged = await p
+      .as('admin')
+      .s3.send(new GetObjectTaggingCommand({ Bucket: p.resources.inputBucket, Key: 'huge/scan.png' }));
+    expect(tagged.TagSet).toContainEqual({ Key: IN_PLACE_TAG, Value: IN_PLACE_TAG_VALUE });
+    const operator = buildDashboardActions(p.as('operator'), p.resources);
+
+    // Act
+    const released = await operator.retry({
+      bucket: p.resources.inputBucket,
+      key: 'huge/scan.png',
+      force: true,
+    });
+
+    // Assess
+    expect(released, released.message).toMatchObject({ ok: true });
+    const after = await p
+      .as('admin')
+      .s3.send(new GetObjectTaggingCommand({ Bucket: p.resources.inputBucket, Key: 'huge/scan.png' }));
+    expect(after.TagSet?.map((t) => t.Key)).not.toContain(IN_PLACE_TAG);
+    expectNoDenials();
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PermissionStatement, pipelineStatements } from '../../src/config/permissions.ts';
 import { LOCAL_ACCOUNT_ID, localPipelineArns } from '../../src/local/iamPrincipals.ts';
 import type { LocalResources } from '../../src/local/provision.ts';
+import { IN_PLACE_TAG, IN_PLACE_TAG_VALUE } from '../../src/pipeline/quarantine.ts';
 import { NO_BUNDLING, type Synthesized, synthesize } from './synth.ts';
 
 // What moto does not evaluate (resource policies, conditions, trust policies) is asserted here on the
@@ -218,6 +219,38 @@ describe('what moto does not evaluate, asserted on the template', () => {
     ]);
     expect(trustOf(trusted)).toEqual([
       { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: TRUSTED } },
+    ]);
+  });
+
+  it('the input bucket denies reading or re-tagging a file quarantined in place to all but the pipeline roles', () => {
+    // Prepare
+    const policy = Object.values(s.template.findResources('AWS::S3::BucketPolicy')).find(
+      (p) =>
+        JSON.stringify((p.Properties as Json).Bucket) ===
+        JSON.stringify({ Ref: id(s.stack.inputBucket.bucket) }),
+    );
+
+    // Act
+    const { Statement } = (policy as { Properties: { PolicyDocument: { Statement: Json[] } } }).Properties
+      .PolicyDocument;
+    const deny = Statement.find((st) => st.Sid === 'DenyReadingInPlaceQuarantine');
+
+    // Assess
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: expect.arrayContaining(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObjectTagging']),
+      Condition: {
+        StringEquals: { [`s3:ExistingObjectTag/${IN_PLACE_TAG}`]: IN_PLACE_TAG_VALUE },
+      },
+    });
+    const exempt = ((deny as Json).Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown[] } })
+      .ArnNotEquals['aws:PrincipalArn'];
+    const adminRole = s.stack.pipeline.node.findChild('QuarantineAdminRole');
+    expect(exempt).toEqual([
+      { 'Fn::GetAtt': [id(s.stack.ingest.role), 'Arn'] },
+      { 'Fn::GetAtt': [id(s.stack.retry.function.role), 'Arn'] },
+      { 'Fn::GetAtt': [id(adminRole), 'Arn'] },
     ]);
   });
 

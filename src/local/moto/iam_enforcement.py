@@ -21,7 +21,8 @@ fail:
    action (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html).
 3. S3 names: HeadBucket and ListObjects(V2) need ``s3:ListBucket``, ListObjectVersions
    ``s3:ListBucketVersions``, ListMultipartUploads ``s3:ListBucketMultipartUploads``; a HEAD with a
-   ``versionId`` needs ``s3:GetObjectVersion`` (moto checked ``s3:GetObject``).
+   ``versionId`` needs ``s3:GetObjectVersion`` (moto checked ``s3:GetObject``); Get/PutObjectTagging with
+   a ``versionId`` need ``s3:GetObjectVersionTagging``/``s3:PutObjectVersionTagging``.
 4. CopyObject was checked only as ``s3:PutObject`` on the destination; AWS also needs ``s3:GetObject``
    (``s3:GetObjectVersion`` with a source version id) on the source
    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html, "Permissions").
@@ -194,6 +195,10 @@ def _s3_authorize(self, bucket_name=None, key_name=None):
     action = self.data.get("Action")
     if self.method == "HEAD" and "versionId" in self.querystring:
         action = "GetObjectVersion"
+    if "tagging" in self.querystring and "versionId" in self.querystring:
+        # moto named GET ?tagging&versionId s3:GetObjectVersion and PUT s3:PutObjectTagging; AWS
+        # authorizes them as the version's tagging actions (the in-place quarantine of a versioned upload).
+        action = {"GET": "GetObjectVersionTagging", "PUT": "PutObjectVersionTagging"}.get(self.method, action)
     _s3_check(self, action, bucket_name, key_name)
     if self.method == "PUT" and action == "PutObject":
         source = self.headers.get("x-amz-copy-source")
