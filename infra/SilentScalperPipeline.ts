@@ -3,6 +3,8 @@ import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import {
   AccountRootPrincipal,
+  ArnPrincipal,
+  CompositePrincipal,
   type IRole,
   PolicyDocument,
   PolicyStatement,
@@ -13,21 +15,24 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType, type IBucket, type NotificationKeyFilter } from 'aws-cdk-lib/aws-s3';
-import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { type HandlerConfig, handlerEnvironment } from '../src/config/handlerConfig.ts';
-import type { RetryPolicy } from '../src/config/retryConfig.ts';
 import {
-  mergePipelineSettings,
-  type PipelineSettings,
-  RESOURCE_NAMES,
-  TABLE_SCHEMA,
-} from '../src/config/settings.ts';
+  type IngestPermissionOptions,
+  ingestStatements,
+  operatorStatements,
+  type PipelineArns,
+} from '../src/config/permissions.ts';
+import type { RetryPolicy } from '../src/config/retryConfig.ts';
+import { mergePipelineSettings, type PipelineSettings, RESOURCE_NAMES } from '../src/config/settings.ts';
+import { IN_PLACE_TAG, IN_PLACE_TAG_VALUE } from '../src/pipeline/quarantine.ts';
+import { AccountPinnedQueueDestination } from './constructs/AccountPinnedQueueDestination.ts';
 import { IngestQueues } from './constructs/IngestQueues.ts';
+import { addInPlaceQuarantineGuard } from './constructs/inPlaceQuarantineGuard.ts';
 import { MetadataTable } from './constructs/MetadataTable.ts';
 import {
   type AlarmThresholds,
@@ -99,9 +104,14 @@ export interface SilentScalperPipelineProps {
   readonly alertEmail?: string;
   /**
    * Role allowed to read and write the quarantine bucket besides the pipeline functions.
-   * @default a new role any principal of the account with `sts:AssumeRole` permission may assume
+   * @default a new role (see `quarantineAdminTrustedPrincipalArns`)
    */
   readonly quarantineAdminRoleArn?: string;
+  /**
+   * Principals (role or user ARNs) that may assume the new quarantine admin role.
+   * @default principals of this account, and only with MFA
+   */
+  readonly quarantineAdminTrustedPrincipalArns?: readonly string[];
   /**
    * Keep buckets, table and log groups (and the table's deletion protection) when the stack is deleted.
    * Set false only for throwaway test deployments. @default true
@@ -272,7 +282,20 @@ export class SilentScalperPipeline extends Construct {
         removalPolicy,
         accessLogs: { bucket: this.accessLogBucket.bucket, prefix: 'input/' },
         notificationsHandlerRole: this.notificationsRole,
+        // Files quarantined in place (too large to copy) expire like the quarantine bucket's.
+        expireTagged: {
+          key: IN_PLACE_TAG,
+          value: IN_PLACE_TAG_VALUE,
+          days: this.options.quarantineExpiryDays,
+        },
       });
+      // Nobody but the pipeline roles reads (or un-tags) an upload quarantined in place. Only on the bucket
+      // the pipeline creates: an imported bucket's policy is its owner's (docs/deploy.md, "Permissions").
+      addInPlaceQuarantineGuard(this.createdInputBucket.bucket, () => [
+        this.ingest.role.roleArn,
+        this.retry.function.role.roleArn,
+        this.quarantineAdminRoleArn,
+      ]);
       this.sources = [{ bucket: this.createdInputBucket.bucket, ...this.options.notificationFilter }];
     }
     const primary = this.sources[0];
@@ -286,6 +309,8 @@ export class SilentScalperPipeline extends Construct {
       expireAfterDays: this.options.quarantineExpiryDays,
       abortIncompleteUploadsAfterDays: 1,
       restrictObjectAccess: true,
+      // Each quarantine copy is its own version, and records name it (docs/operations.md, "Addressing").
+      versioned: true,
     });
     this.queues = new IngestQueues(this, 'IngestQueues', { settings });
     this.queue = this.queues.queue;
@@ -306,6 +331,7 @@ export class SilentScalperPipeline extends Construct {
     });
     if (this.options.alertEmail)
       this.alertsTopic.addSubscription(new EmailSubscription(this.options.alertEmail));
+    this.allowAlarmsToPublish();
 
     // The ingest function: environment from the same builder the local runner uses.
     const environment = ingestEnvironment({
@@ -323,7 +349,9 @@ export class SilentScalperPipeline extends Construct {
       environment,
       logRetention: this.options.logRetention,
       logRemovalPolicy: removalPolicy,
-      statements: this.ingestStatements(inputBuckets),
+      statements: ingestStatements(this.pipelineArns(), this.permissionOptions(inputBuckets)).map((json) =>
+        PolicyStatement.fromJson(json),
+      ),
     });
     this.ingestFunction = this.ingest.function;
     this.ingest.function.addEventSource(
@@ -346,11 +374,17 @@ export class SilentScalperPipeline extends Construct {
         reason: 'Quarantined copies keep their arbitrary upload keys; writes are limited to this one bucket.',
       },
     );
-    this.quarantineAdminRoleArn = props.quarantineAdminRoleArn ?? this.createQuarantineAdminRole().roleArn;
+    this.quarantineAdminRoleArn =
+      props.quarantineAdminRoleArn ??
+      this.createQuarantineAdminRole(
+        props.quarantineAdminTrustedPrincipalArns,
+        this.permissionOptions(inputBuckets),
+      ).roleArn;
     this.quarantineBucket.allowObjectAccess(this.quarantineAdminRoleArn);
 
     this.retry = new QuarantineRetry(this, 'QuarantineRetry', {
       inputBucket: { bucket: this.inputBucket },
+      inputBucketVersioned: this.createdInputBucket === undefined,
       quarantineBucket: this.quarantineBucket,
       table: this.metadataTable.table,
       topic: this.alertsTopic,
@@ -372,7 +406,8 @@ export class SilentScalperPipeline extends Construct {
     );
 
     // S3 → SQS notifications, one per source, written at deploy time by CDK's helper function (see the
-    // notifications role). SqsDestination also lets each bucket send to the queue (aws:SourceArn).
+    // notifications role). The destination also lets each bucket of this account send to the queue
+    // (aws:SourceArn and aws:SourceAccount).
     for (const source of this.sources) {
       const filter: NotificationKeyFilter = {
         ...(source.prefix ? { prefix: source.prefix } : {}),
@@ -381,7 +416,7 @@ export class SilentScalperPipeline extends Construct {
       const filters = Object.keys(filter).length > 0 ? [filter] : [];
       source.bucket.addEventNotification(
         EventType.OBJECT_CREATED,
-        new SqsDestination(this.queues.queue),
+        new AccountPinnedQueueDestination(this.queues.queue, stack),
         ...filters,
       );
     }
@@ -408,77 +443,55 @@ export class SilentScalperPipeline extends Construct {
     });
   }
 
-  /** The ingest function's whole permission set (https://docs.aws.amazon.com/service-authorization/latest/reference/). */
-  private ingestStatements(inputBuckets: readonly IBucket[]): PolicyStatement[] {
-    const quarantine = this.quarantineBucket.bucket;
-    const inputObjects = inputBuckets.map((b) => b.arnForObjects('*'));
-    const keys = inputBuckets.flatMap((b) => (b.encryptionKey ? [b.encryptionKey.keyArn] : []));
-    return [
+  /** ARNs of the pipeline's resources, as CloudFormation tokens, for the shared permission builders. */
+  private pipelineArns(): PipelineArns {
+    return {
+      inputBucketArn: this.inputBucket.bucketArn,
+      quarantineBucketArn: this.quarantineBucket.bucket.bucketArn,
+      tableArn: this.metadataTable.table.tableArn,
+      topicArn: this.alertsTopic.topicArn,
+      queueArn: this.queues.queue.queueArn,
+      deadLetterQueueArn: this.queues.deadLetterQueue.queueArn,
+      stackId: Stack.of(this).stackId,
+    };
+  }
+
+  /**
+   * What the input buckets change in the permissions: every source bucket for the ingest function, the
+   * KMS keys of SSE-KMS ones, and the `…Version` actions for buckets the pipeline did not create (they may
+   * be versioned; the pipeline's own input bucket is not).
+   */
+  private permissionOptions(inputBuckets: readonly IBucket[]): IngestPermissionOptions {
+    return {
+      inputBucketVersioned: this.createdInputBucket === undefined,
+      sourceBucketArns: inputBuckets.map((b) => b.bucketArn),
+      inputKeyArns: inputBuckets.flatMap((b) => (b.encryptionKey ? [b.encryptionKey.keyArn] : [])),
+    };
+  }
+
+  /**
+   * The alerts topic's policy replaces SNS's default one, and `enforceSSL` writes only a deny, so nothing
+   * would let CloudWatch publish and every alarm action would fail ("not authorized to perform
+   * SNS:Publish ... because no resource-based policy allows"). Allowed for this account's alarms named
+   * after this stack only (confused-deputy guard:
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html#source-account-versus-source-owner).
+   */
+  private allowAlarmsToPublish(): void {
+    const stack = Stack.of(this);
+    this.alertsTopic.addToResourcePolicy(
       new PolicyStatement({
-        sid: 'ReadInputObjects',
-        // GetObjectVersion: reads and copies are pinned to the upload's version. GetObjectTagging: a copy
-        // that keeps the source's tags (TaggingDirective COPY) must read them.
-        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
-        resources: inputObjects,
-      }),
-      new PolicyStatement({
-        sid: 'ListInputSoMissingObjectsRead404',
-        // Without s3:ListBucket, GET/HEAD of a deleted key answers 403 instead of 404, and a file that is
-        // already gone would look like a permission failure
-        // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
-        actions: ['s3:ListBucket'],
-        resources: inputBuckets.map((b) => b.bucketArn),
-      }),
-      new PolicyStatement({
-        sid: 'DeleteMovedInputObjects',
-        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-        resources: inputObjects,
-      }),
-      ...(keys.length > 0
-        ? [
-            new PolicyStatement({
-              sid: 'DecryptInputObjects',
-              // An SSE-KMS input bucket: reading its objects needs kms:Decrypt on its key
-              // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
-              actions: ['kms:Decrypt'],
-              resources: keys,
-            }),
-          ]
-        : []),
-      new PolicyStatement({
-        sid: 'WriteQuarantine',
-        // AbortMultipartUpload: objects over 5 GiB are copied in parts, and a failed copy must clean up.
-        actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
-        resources: [quarantine.arnForObjects('*')],
-      }),
-      new PolicyStatement({
-        sid: 'WriteFileMetadata',
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
-        resources: [this.metadataTable.table.tableArn],
-      }),
-      new PolicyStatement({
-        sid: 'PublishAlerts',
+        sid: 'AllowThisStacksAlarms',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.alertsTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${stack.stackName}-*`,
+          },
+        },
       }),
-      new PolicyStatement({
-        sid: 'SendPoisonMessagesToDlq',
-        actions: ['sqs:SendMessage'],
-        resources: [this.queues.deadLetterQueue.queueArn],
-      }),
-      new PolicyStatement({
-        sid: 'ConsumeIngestQueue',
-        // What the SQS event source mapping needs, exactly
-        // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-permissions).
-        actions: [
-          'sqs:ReceiveMessage',
-          'sqs:DeleteMessage',
-          'sqs:GetQueueAttributes',
-          'sqs:ChangeMessageVisibility',
-        ],
-        resources: [this.queues.queue.queueArn],
-      }),
-    ];
+    );
   }
 
   /**
@@ -513,61 +526,31 @@ export class SilentScalperPipeline extends Construct {
     return role.withoutPolicyUpdates();
   }
 
-  /** A role for people (or tools) that inspect, restore or purge quarantined files. */
-  private createQuarantineAdminRole(): Role {
+  /**
+   * A role for people (or tools) that inspect, restore or purge quarantined files, replay the DLQ and
+   * watch the pipeline: exactly what the CLI's operator commands and the dashboard's actions do. Only the
+   * trusted principals may assume it; without any, principals of this account may, but only with MFA
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_configure-api-require.html).
+   */
+  private createQuarantineAdminRole(
+    trustedPrincipalArns: readonly string[] | undefined,
+    options: IngestPermissionOptions,
+  ): Role {
     const quarantine = this.quarantineBucket.bucket;
     const input = this.inputBucket;
-    const table = this.metadataTable.table;
-    const indexArns = Object.values(TABLE_SCHEMA.indexes).map(
-      (index) => `${table.tableArn}/index/${index.name}`,
-    );
+    const assumedBy =
+      trustedPrincipalArns && trustedPrincipalArns.length > 0
+        ? new CompositePrincipal(...trustedPrincipalArns.map((arn) => new ArnPrincipal(arn)))
+        : new AccountRootPrincipal().withConditions({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
     const role = new Role(this, 'QuarantineAdminRole', {
-      assumedBy: new AccountRootPrincipal(),
+      assumedBy,
       description:
-        'Operates the quarantine (the bucket denies everyone else): inspect, retry to input, purge; what `silent-scalper retry` needs',
+        'Operates the quarantine (the bucket denies everyone else): inspect, retry to input, purge, replay the DLQ; what the silent-scalper CLI needs',
       inlinePolicies: {
         Quarantine: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              sid: 'ReadStackOutputs',
-              // The CLI finds the buckets and table from this stack's outputs.
-              actions: ['cloudformation:DescribeStacks'],
-              resources: [Stack.of(this).stackId],
-            }),
-            new PolicyStatement({
-              sid: 'ListBucketsSoMissingObjectsRead404',
-              actions: ['s3:ListBucket'],
-              resources: [quarantine.bucketArn, input.bucketArn],
-            }),
-            new PolicyStatement({
-              sid: 'ManageQuarantinedObjects',
-              actions: [
-                's3:GetObject',
-                's3:GetObjectTagging',
-                's3:PutObject',
-                's3:PutObjectTagging',
-                's3:DeleteObject',
-              ],
-              resources: [quarantine.arnForObjects('*')],
-            }),
-            new PolicyStatement({
-              sid: 'RetryToInput',
-              // HEAD first (a newer upload of the key is never overwritten), then the copy; a copy over
-              // 5 GiB goes in parts, and a failed one must be aborted.
-              actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
-              resources: [input.arnForObjects('*')],
-            }),
-            new PolicyStatement({
-              sid: 'ReadFileHistory',
-              actions: ['dynamodb:Query', 'dynamodb:GetItem'],
-              resources: [table.tableArn, ...indexArns],
-            }),
-            new PolicyStatement({
-              sid: 'RecordRetrySteps',
-              actions: ['dynamodb:PutItem'],
-              resources: [table.tableArn],
-            }),
-          ],
+          statements: operatorStatements(this.pipelineArns(), options).map((json) =>
+            PolicyStatement.fromJson(json),
+          ),
         }),
       },
     });

@@ -18,6 +18,7 @@ export const CONTEXT_KEYS = {
   accessLogExpiryDays: 'accessLogExpiryDays',
   logRetentionDays: 'logRetentionDays',
   quarantineAdminRoleArn: 'quarantineAdminRoleArn',
+  quarantineAdminTrustedPrincipals: 'quarantineAdminTrustedPrincipals',
   retainData: 'retainData',
   functionTimeoutSeconds: 'functionTimeoutSeconds',
   visibilityTimeoutSeconds: 'visibilityTimeoutSeconds',
@@ -124,6 +125,14 @@ export const propsFromContext = (
     ...optional('accessLogExpiryDays', number(CONTEXT_KEYS.accessLogExpiryDays)),
     ...optional('logRetention', number(CONTEXT_KEYS.logRetentionDays) as RetentionDays | undefined),
     ...optional('quarantineAdminRoleArn', text(CONTEXT_KEYS.quarantineAdminRoleArn)),
+    // Comma-separated role or user ARNs that may assume the quarantine admin role.
+    ...optional(
+      'quarantineAdminTrustedPrincipalArns',
+      text(CONTEXT_KEYS.quarantineAdminTrustedPrincipals)
+        ?.split(',')
+        .map((arn) => arn.trim())
+        .filter((arn) => arn.length > 0),
+    ),
     ...optional('retainData', boolean(CONTEXT_KEYS.retainData)),
   };
   if (problems.length > 0)

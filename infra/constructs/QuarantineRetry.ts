@@ -9,13 +9,13 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { retryStatements } from '../../src/config/permissions.ts';
 import {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
   retryEnvironment,
   validateRetryPolicy,
 } from '../../src/config/retryConfig.ts';
-import { TABLE_SCHEMA } from '../../src/config/settings.ts';
 import { PipelineFunction } from './PipelineFunction.ts';
 import type { SecureBucket } from './SecureBucket.ts';
 
@@ -26,6 +26,11 @@ export const RETRY_HANDLER_ENTRY = 'src/handlers/retryQuarantine.ts';
 export interface QuarantineRetryProps {
   /** The bucket retried files go back to (a SecureBucket, or any bucket wrapped as `{ bucket }`). */
   readonly inputBucket: { readonly bucket: IBucket };
+  /**
+   * The input bucket may keep versions (one the pipeline did not create): releasing an in-place
+   * quarantine then tags a version (`s3:…VersionTagging`). @default false
+   */
+  readonly inputBucketVersioned?: boolean;
   readonly quarantineBucket: SecureBucket;
   readonly table: ITable;
   readonly topic: ITopic;
@@ -60,7 +65,6 @@ export class QuarantineRetry extends Construct {
     const policy = validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, ...props.policy });
     const input = props.inputBucket.bucket;
     const quarantine = props.quarantineBucket.bucket;
-    const byStatusIndexArn = `${props.table.tableArn}/index/${TABLE_SCHEMA.indexes.byStatus.name}`;
 
     this.function = new PipelineFunction(this, 'Retry', {
       entry: RETRY_HANDLER_ENTRY,
@@ -76,49 +80,15 @@ export class QuarantineRetry extends Construct {
       }),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
-      statements: [
-        new PolicyStatement({
-          sid: 'ReadQuarantinedObjects',
-          // HeadObject and the copy's source read are both s3:GetObject.
-          actions: ['s3:GetObject'],
-          resources: [quarantine.arnForObjects('*')],
-        }),
-        new PolicyStatement({
-          sid: 'RemoveRetriedFromQuarantine',
-          actions: ['s3:DeleteObject'],
-          resources: [quarantine.arnForObjects('*')],
-        }),
-        new PolicyStatement({
-          sid: 'CopyBackToInput',
-          // HeadObject first (never overwrite a newer upload), then CopyObject with the attempt tag;
-          // AbortMultipartUpload cleans up a failed copy of a file over 5 GiB.
-          actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
-          resources: [input.arnForObjects('*')],
-        }),
-        new PolicyStatement({
-          sid: 'ListSoMissingObjectsRead404',
-          // Without s3:ListBucket a HEAD of a missing key answers 403, not 404
-          // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, "Permissions").
-          actions: ['s3:ListBucket'],
-          resources: [input.bucketArn, quarantine.bucketArn],
-        }),
-        new PolicyStatement({
-          sid: 'FindQuarantinedFiles',
-          // The byStatus index lists quarantines; the table itself holds each file's history.
-          actions: ['dynamodb:Query'],
-          resources: [props.table.tableArn, byStatusIndexArn],
-        }),
-        new PolicyStatement({
-          sid: 'RecordRetrySteps',
-          actions: ['dynamodb:PutItem'],
-          resources: [props.table.tableArn],
-        }),
-        new PolicyStatement({
-          sid: 'AlertRetryExhausted',
-          actions: ['sns:Publish'],
-          resources: [props.topic.topicArn],
-        }),
-      ],
+      statements: retryStatements(
+        {
+          inputBucketArn: input.bucketArn,
+          quarantineBucketArn: quarantine.bucketArn,
+          tableArn: props.table.tableArn,
+          topicArn: props.topic.topicArn,
+        },
+        { inputBucketVersioned: props.inputBucketVersioned ?? false },
+      ).map((json) => PolicyStatement.fromJson(json)),
     });
     props.quarantineBucket.allowObjectAccess(this.function.role);
     // A failed pass is not retried at once: the next scheduled pass picks the files up again.

@@ -31,8 +31,18 @@ export const RESTRICTED_OBJECT_ACTIONS = [
 export interface SecureBucketProps {
   /** Where server access logs go; omit only for the access-log bucket itself. */
   readonly accessLogs?: { readonly bucket: IBucket; readonly prefix: string };
-  /** Expire objects this many days after creation. @default never */
+  /**
+   * Expire objects this many days after creation; in a versioned bucket, noncurrent versions too, the
+   * same number of days after they became noncurrent (so no version is kept less than this). @default never
+   */
   readonly expireAfterDays?: number;
+  /**
+   * Keep every version of every object (the quarantine bucket: each copy is its own version that a
+   * record names, and no overwrite or delete removes a version nobody named). @default false
+   */
+  readonly versioned?: boolean;
+  /** Expire objects carrying this tag after `days` (in-place quarantines in the input bucket). @default none */
+  readonly expireTagged?: { readonly key: string; readonly value: string; readonly days: number };
   /** Abort incomplete multipart uploads after this many days (their parts are billed). @default 7 */
   readonly abortIncompleteUploadsAfterDays?: number;
   /** What happens to the bucket when the stack is deleted. */
@@ -65,7 +75,22 @@ export class SecureBucket extends Construct {
       },
     ];
     if (props.expireAfterDays !== undefined) {
-      lifecycleRules.push({ id: 'expire-objects', expiration: Duration.days(props.expireAfterDays) });
+      lifecycleRules.push({
+        id: 'expire-objects',
+        expiration: Duration.days(props.expireAfterDays),
+        ...(props.versioned ? { noncurrentVersionExpiration: Duration.days(props.expireAfterDays) } : {}),
+      });
+      // S3 refuses ExpiredObjectDeleteMarker in a rule that has expiration days: its own rule. It removes
+      // the delete markers expiration leaves once no version is behind them.
+      if (props.versioned)
+        lifecycleRules.push({ id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true });
+    }
+    if (props.expireTagged) {
+      lifecycleRules.push({
+        id: 'expire-tagged-objects',
+        tagFilters: { [props.expireTagged.key]: props.expireTagged.value },
+        expiration: Duration.days(props.expireTagged.days),
+      });
     }
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -75,7 +100,7 @@ export class SecureBucket extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      versioned: false,
+      versioned: props.versioned ?? false,
       lifecycleRules,
       removalPolicy: props.removalPolicy,
       ...(props.notificationsHandlerRole ? { notificationsHandlerRole: props.notificationsHandlerRole } : {}),

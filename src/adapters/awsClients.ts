@@ -29,6 +29,8 @@ export interface AwsClientOptions {
   readonly region?: string;
   /** Retries of the SDK's standard retry strategy. @default 3 */
   readonly maxAttempts?: number;
+  /** Access keys to sign with (a local IAM user under enforcement). @default the SDK's chain */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** Static credentials for a local emulator, used only with an endpoint and when none are configured. */
@@ -46,6 +48,7 @@ export const createAwsClients = (options: AwsClientOptions = {}, hasCredentials 
     maxAttempts: options.maxAttempts ?? 3,
     ...(endpoint ? { endpoint } : {}),
     ...(endpoint && !hasCredentials ? { credentials: EMULATOR_CREDENTIALS } : {}),
+    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
   };
   const s3 = new S3Client({ ...common, forcePathStyle: Boolean(endpoint) });
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(common), {

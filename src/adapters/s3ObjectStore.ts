@@ -6,11 +6,13 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { ObjectGoneError } from '../pipeline/errors.ts';
+import { ObjectGoneError, TargetExistsError } from '../pipeline/errors.ts';
 import type { ObjectHead, ObjectPrefix, ObjectRef, ObjectSlice, ObjectStore } from '../pipeline/ports.ts';
 
 /** CopyObject copies at most 5 GiB in one request; larger objects need UploadPartCopy. */
@@ -26,11 +28,14 @@ export interface S3ObjectStoreOptions {
   readonly partSizeBytes?: number;
   /** Part copies in flight at once. @default 4 */
   readonly partConcurrency?: number;
+  /** Attempts of a conditional copy that S3 answers 409 ConditionalRequestConflict. @default 3 */
+  readonly conflictAttempts?: number;
 }
 
 interface S3LikeError {
   name?: string;
   Code?: string;
+  Condition?: string;
   $metadata?: { httpStatusCode?: number };
 }
 
@@ -54,6 +59,22 @@ const isGone = (error: unknown): boolean => {
     statusOf(error) === 412
   );
 };
+
+/**
+ * Did an `If-None-Match: *` write fail because the target key exists? S3 answers 412 and names the
+ * failed header in the error's `Condition`; a copy also pinned by `x-amz-copy-source-if-match` can fail
+ * 412 for that one instead, which is the source being gone.
+ */
+const isTargetTaken = (error: unknown): boolean =>
+  (nameOf(error) === 'PreconditionFailed' || statusOf(error) === 412) &&
+  (error as S3LikeError)?.Condition?.toLowerCase() === 'if-none-match';
+
+/**
+ * S3 answers 409 ConditionalRequestConflict when a concurrent write raced a conditional one; the
+ * documented answer is to retry (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+ */
+const isConditionalConflict = (error: unknown): boolean =>
+  nameOf(error) === 'ConditionalRequestConflict' || statusOf(error) === 409;
 
 const isInvalidRange = (error: unknown): boolean =>
   nameOf(error) === 'InvalidRange' || statusOf(error) === 416;
@@ -114,6 +135,7 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
   const multipartThresholdBytes = options.multipartThresholdBytes ?? COPY_OBJECT_MAX_BYTES;
   const basePartSizeBytes = options.partSizeBytes ?? 512 * 1024 ** 2;
   const partConcurrency = Math.max(1, options.partConcurrency ?? 4);
+  const conflictAttempts = Math.max(1, options.conflictAttempts ?? 3);
 
   const gone = (ref: { bucket: string; key: string }, error: unknown) =>
     new ObjectGoneError(ref.bucket, ref.key, { cause: error });
@@ -259,6 +281,7 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
           Key: args.target.key,
           UploadId: uploadId,
           MultipartUpload: { Parts: parts },
+          ...(args.target.ifNoneMatch ? { IfNoneMatch: args.target.ifNoneMatch } : {}),
         }),
       );
       return {
@@ -280,7 +303,7 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
     }
   };
 
-  const copyObject: ObjectStore['copyObject'] = async (args) => {
+  const copyOnce: ObjectStore['copyObject'] = async (args) => {
     try {
       if (args.size > multipartThresholdBytes) return await copyInParts(args);
       const tags = tagging(args.tags);
@@ -290,6 +313,7 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
           Key: args.target.key,
           CopySource: copySourceOf(args.source),
           ...(args.source.ifMatch ? { CopySourceIfMatch: args.source.ifMatch } : {}),
+          ...(args.target.ifNoneMatch ? { IfNoneMatch: args.target.ifNoneMatch } : {}),
           // REPLACE: the target gets exactly the content type and metadata the caller passes.
           MetadataDirective: 'REPLACE',
           ...(args.contentType ? { ContentType: args.contentType } : {}),
@@ -302,8 +326,22 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
         ...(copied.VersionId ? { versionId: copied.VersionId } : {}),
       };
     } catch (error) {
+      if (isTargetTaken(error))
+        throw new TargetExistsError(args.target.bucket, args.target.key, { cause: error });
       if (isGone(error)) throw gone(args.source, error);
       throw error;
+    }
+  };
+
+  const copyObject: ObjectStore['copyObject'] = async (args) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await copyOnce(args);
+      } catch (error) {
+        // Only a conditional copy can meet a conflict; a retry then sees the winner and answers 412.
+        if (!args.target.ifNoneMatch || !isConditionalConflict(error) || attempt >= conflictAttempts)
+          throw error;
+      }
     }
   };
 
@@ -313,7 +351,9 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
         new DeleteObjectCommand({
           Bucket: ref.bucket,
           Key: ref.key,
-          ...(ref.ifMatch ? { IfMatch: ref.ifMatch } : {}),
+          // A version id names one version exactly; If-Match is for unversioned keys (moto compares it
+          // with the key's current version even when a version id is given, so never send both).
+          ...(ref.versionId ? { VersionId: ref.versionId } : ref.ifMatch ? { IfMatch: ref.ifMatch } : {}),
         }),
       );
     } catch (error) {
@@ -323,5 +363,48 @@ export const createS3ObjectStore = (s3: S3Client, options: S3ObjectStoreOptions 
     }
   };
 
-  return { readPrefix, readSuffix, readRange, headObject, copyObject, deleteObject };
+  const getObjectTags: ObjectStore['getObjectTags'] = async (ref) => {
+    try {
+      const out = await s3.send(
+        new GetObjectTaggingCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          ...(ref.versionId ? { VersionId: ref.versionId } : {}),
+        }),
+      );
+      const tags: Record<string, string> = {};
+      for (const tag of out.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+      return tags;
+    } catch (error) {
+      if (isGone(error)) throw gone(ref, error);
+      throw error;
+    }
+  };
+
+  const putObjectTags: ObjectStore['putObjectTags'] = async (ref) => {
+    try {
+      await s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          ...(ref.versionId ? { VersionId: ref.versionId } : {}),
+          Tagging: { TagSet: Object.entries(ref.tags).map(([Key, Value]) => ({ Key, Value })) },
+        }),
+      );
+    } catch (error) {
+      if (isGone(error)) throw gone(ref, error);
+      throw error;
+    }
+  };
+
+  return {
+    readPrefix,
+    readSuffix,
+    readRange,
+    headObject,
+    copyObject,
+    deleteObject,
+    getObjectTags,
+    putObjectTags,
+  };
 };

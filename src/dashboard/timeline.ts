@@ -1,4 +1,5 @@
 import { FileStatus } from '../pipeline/constants.ts';
+import { quarantineLocationText } from '../pipeline/quarantine.ts';
 import type { FileRecord, HistoryStepRecord } from '../pipeline/types.ts';
 import { formatBytes } from '../text/formatBytes.js';
 import type { FileHistory } from '../tracking/types.ts';
@@ -110,10 +111,8 @@ const uploadEntries = (record: FileRecord, upload: number): TimelineEntry[] => {
       details: clean({
         reason: record.reason,
         error: record.error,
-        'moved to':
-          record.quarantineBucket && record.quarantineKey
-            ? `s3://${record.quarantineBucket}/${record.quarantineKey}`
-            : undefined,
+        // The exact object and version holding this upload (src/pipeline/quarantine.ts).
+        [record.quarantinedInPlace ? 'quarantined at' : 'moved to']: quarantineLocationText(record),
         'processing time': total,
       }),
     });

@@ -2,12 +2,14 @@ import { type AwsClients, createAwsClients } from '../adapters/awsClients.ts';
 import { createDynamoMetadataStore } from '../adapters/dynamoMetadataStore.ts';
 import { createPowertoolsLogger } from '../adapters/powertools.ts';
 import type { HandlerConfig, handlerEnvironment } from '../config/handlerConfig.ts';
+import type { PipelineRole } from '../config/permissions.ts';
 import { type PipelineSettings, RESOURCE_NAMES, resolvePipelineSettings } from '../config/settings.ts';
 import { buildIngestHandler } from '../handlers/ingest.ts';
 import type { LoggerPort, MetadataStore, MetricsPort } from '../pipeline/ports.ts';
 import type { FileRecord } from '../pipeline/types.ts';
 import { createFaultInjector, type FaultInjector, type FaultPlan } from './faults/faultInjector.ts';
 import { createFaultyClients } from './faults/faultyClients.ts';
+import { createLocalPrincipals, enforceIam, type LocalPrincipals } from './iamPrincipals.ts';
 import { localHandlerConfig } from './localHandlerConfig.ts';
 import { DEFAULT_MOTO_PORT, type MotoServer, startMoto } from './moto/motoServer.ts';
 import { type LocalResources, provisionLocal } from './provision.ts';
@@ -39,6 +41,12 @@ export interface LocalRuntimeOptions {
    * @default no injection
    */
   readonly faults?: FaultPlan | FaultInjector;
+  /**
+   * Run under IAM enforcement: after provisioning, one IAM user per role of the stack holding exactly
+   * that role's statements (src/config/permissions.ts), then moto authorizes every request. The runner
+   * and the ingest handler sign as the ingest role. @default false
+   */
+  readonly enforceIam?: boolean;
   /** Browser origins the local endpoint answers (see startMoto). @default none: browsers are refused */
   readonly allowedOrigins?: readonly string[];
 }
@@ -54,6 +62,10 @@ export interface LocalRuntime {
   readonly runner?: Runner;
   /** The fault injector (switch it off with `setEnabled(false)`), when `faults` was given. */
   readonly faults?: FaultInjector;
+  /** The IAM users, when IAM is enforced (`clients` then sign as `admin`). */
+  readonly principals?: LocalPrincipals;
+  /** Clients signing as a role: its IAM user when enforced, else the same as `clients`. */
+  clientsFor(role: PipelineRole): AwsClients;
   /** Stop the runner gracefully (in-flight batches finish), then moto. Idempotent. */
   stop(): Promise<void>;
 }
@@ -117,16 +129,37 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   });
   try {
     logger.info(`moto is up on ${moto.endpoint}`, { event: 'moto', endpoint: moto.endpoint, pid: moto.pid });
-    const clients = createAwsClients(
-      { endpoint: moto.endpoint, region: options.region ?? 'us-east-1' },
-      false,
-    );
+    const region = options.region ?? 'us-east-1';
+    const provisioning = createAwsClients({ endpoint: moto.endpoint, region }, false);
     const resources = await provisionLocal({
-      clients,
+      clients: provisioning,
       settings,
       names: { ...RESOURCE_NAMES },
       onChange: (change) => logger.info(change, { event: 'provision', change }),
     });
+    const principals = options.enforceIam
+      ? await createLocalPrincipals({ endpoint: moto.endpoint, region, resources })
+      : undefined;
+    if (principals) {
+      await enforceIam(moto.endpoint);
+      logger.info('IAM enforced: each role signs as its own IAM user', { event: 'iamEnforced' });
+    }
+    const built = new Map<string, AwsClients>();
+    const signedAs = (who: keyof LocalPrincipals): AwsClients => {
+      if (!principals) return provisioning;
+      let made = built.get(who);
+      if (!made) {
+        made = createAwsClients({
+          endpoint: moto.endpoint,
+          region,
+          credentials: principals[who].credentials,
+        });
+        built.set(who, made);
+      }
+      return made;
+    };
+    const clients = signedAs('admin');
+    const ingestClients = signedAs('ingest');
     const handlerConfig = localHandlerConfig(resources, settings, options.tunables);
     const faults =
       options.faults === undefined
@@ -134,10 +167,18 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         : 'draw' in options.faults
           ? options.faults
           : createFaultInjector(options.faults);
-    // The pipeline gets its own clients when faults are on, so uploads and checks through `clients` stay clean.
+    // The pipeline (runner + handler) signs as the ingest role; when faults are on it gets its own faulty
+    // clients, so uploads and checks through `clients` stay clean.
     const pipelineClients = faults
-      ? createFaultyClients({ endpoint: moto.endpoint, region: clients.region }, faults)
-      : clients;
+      ? createFaultyClients(
+          {
+            endpoint: moto.endpoint,
+            region,
+            ...(principals ? { credentials: principals.ingest.credentials } : {}),
+          },
+          faults,
+        )
+      : ingestClients;
     const runner =
       options.runner === false
         ? undefined
@@ -167,11 +208,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         try {
           await runner?.stop();
         } finally {
-          for (const c of pipelineClients === clients ? [clients] : [clients, pipelineClients]) {
-            c.s3.destroy();
-            c.sqs.destroy();
-            c.sns.destroy();
-            c.dynamo.destroy();
+          for (const each of new Set([provisioning, ...built.values(), pipelineClients])) {
+            each.s3.destroy();
+            each.sqs.destroy();
+            each.sns.destroy();
+            each.dynamo.destroy();
           }
           await moto.stop();
           logger.info('moto stopped', { event: 'motoStopped' });
@@ -187,6 +228,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       handlerConfig,
       ...(runner ? { runner } : {}),
       ...(faults ? { faults } : {}),
+      ...(principals ? { principals } : {}),
+      clientsFor: signedAs,
       stop,
     };
   } catch (error) {

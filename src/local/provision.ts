@@ -32,6 +32,7 @@ import {
   validatePipelineSettings,
 } from '../config/settings.ts';
 import { SilentScalperError } from '../pipeline/errors.ts';
+import { ensureVersioning } from './ensureVersioning.ts';
 
 /** Identifiers of the provisioned local resources; the runner, `up` and the CLI's local mode use them. */
 export interface LocalResources {
@@ -350,6 +351,7 @@ export const provisionLocal = async (options: ProvisionLocalOptions): Promise<Lo
 
   await ensureBucket(clients, names.inputBucket, onChange);
   await ensureBucket(clients, names.quarantineBucket, onChange);
+  await ensureVersioning(clients, names.quarantineBucket, onChange);
   const dlq = await ensureQueue(
     clients,
     names.deadLetterQueue,

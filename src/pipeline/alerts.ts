@@ -35,7 +35,12 @@ export interface AlertFile {
   readonly status: string;
   readonly reason?: QuarantineReason;
   readonly error?: string;
+  readonly quarantineBucket?: string;
   readonly quarantineKey?: string;
+  /** The exact version holding the upload (versioned quarantine bucket). */
+  readonly quarantineVersionId?: string;
+  /** The upload was quarantined in place, in its input bucket. */
+  readonly quarantinedInPlace?: true;
 }
 
 /** What one batch did, for the alert. */
@@ -86,7 +91,10 @@ export const buildAlert = (
     status: f.status,
     ...(f.reason ? { reason: f.reason } : {}),
     ...(f.error ? { error: f.error } : {}),
+    ...(f.quarantineBucket ? { quarantineBucket: f.quarantineBucket } : {}),
     ...(f.quarantineKey ? { quarantineKey: f.quarantineKey } : {}),
+    ...(f.quarantineVersionId ? { quarantineVersionId: f.quarantineVersionId } : {}),
+    ...(f.quarantinedInPlace ? { quarantinedInPlace: true } : {}),
   }));
   const statuses = STATUS_ORDER.filter((s) => (counts[s] ?? 0) > 0);
   const reasons = REASON_SEVERITY.filter((r) => (reasonCounts[r] ?? 0) > 0);

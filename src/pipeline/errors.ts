@@ -27,3 +27,17 @@ export class ObjectGoneError extends PermanentError {
     super(`s3://${bucket}/${key} no longer exists`, options);
   }
 }
+
+/**
+ * A conditional copy found its target key taken (S3 `412 PreconditionFailed` on `If-None-Match: *`): a
+ * newer upload holds the key, and it is never overwritten.
+ */
+export class TargetExistsError extends PermanentError {
+  constructor(
+    public readonly bucket: string,
+    public readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(`s3://${bucket}/${key} exists already`, options);
+  }
+}

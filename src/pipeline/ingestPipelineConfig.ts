@@ -16,6 +16,12 @@ export interface IngestPipelineConfig {
   readonly fileConcurrency: number;
   /** Larger files are quarantined TOO_LARGE. @default 5 GiB */
   readonly maxFileSizeBytes: number;
+  /**
+   * Rejected files larger than this are quarantined in place (tagged in the input bucket, which then
+   * denies reading them) instead of copied: a copy of a huge object cannot finish within one invocation.
+   * @default 1 GiB
+   */
+  readonly quarantineInPlaceBytes: number;
   /** Sniffed extensions quarantined as BLOCKED_TYPE (the default rule's `block` unless the policy sets one). */
   readonly blockedTypes: readonly string[];
   /**

@@ -61,7 +61,11 @@ export interface ObjectStore {
    */
   copyObject(args: {
     readonly source: ObjectRef & { readonly ifMatch?: string };
-    readonly target: { readonly bucket: string; readonly key: string };
+    /**
+     * `ifNoneMatch: '*'` copies only if the target key is free, atomically (S3 conditional writes);
+     * otherwise the copy throws {@link TargetExistsError}.
+     */
+    readonly target: { readonly bucket: string; readonly key: string; readonly ifNoneMatch?: '*' };
     /** Source size in bytes: decides single-request copy vs multipart copy. */
     readonly size: number;
     readonly contentType?: string;
@@ -76,7 +80,13 @@ export interface ObjectStore {
     readonly bucket: string;
     readonly key: string;
     readonly ifMatch?: string;
+    /** Delete exactly this version (permanently), never whatever the key holds now. */
+    readonly versionId?: string;
   }): Promise<void>;
+  /** The object's tags (of one version when pinned). */
+  getObjectTags(ref: ObjectRef): Promise<Record<string, string>>;
+  /** Replace the object's tag set (of one version when pinned). */
+  putObjectTags(ref: ObjectRef & { readonly tags: Readonly<Record<string, string>> }): Promise<void>;
 }
 
 /** An item of the metadata table: an upload record, a history step or a batch manifest. */

@@ -21,6 +21,7 @@ import type {
 } from './ports.ts';
 import { IngestMetric, MetricUnit } from './ports.ts';
 import { type FileOutcome, processFile } from './processFile.ts';
+import { quarantineAlertFields } from './quarantine.ts';
 import { parseS3EventBody, type S3ObjectEvent } from './s3Event.ts';
 import type { FileRecord } from './types.ts';
 import { itemIdentity } from './writeRecords.ts';
@@ -286,7 +287,7 @@ export const writeBatchRecords = async (
         status: record.status,
         ...(record.reason ? { reason: record.reason } : {}),
         ...(record.error ? { error: record.error } : {}),
-        ...(record.quarantineKey ? { quarantineKey: record.quarantineKey } : {}),
+        ...quarantineAlertFields(record),
       });
       continue;
     }

@@ -4,12 +4,7 @@ import { FileStatus, OBJECT_METADATA, QuarantineReason } from './constants.ts';
 import { ObjectGoneError, PermanentError } from './errors.ts';
 import type { PolicyConfig } from './policy.ts';
 import type { Clock, LoggerPort, MetadataStore, ObjectHead, ObjectPrefix, ObjectStore } from './ports.ts';
-import {
-  type QuarantineLocation,
-  quarantineKeyOf,
-  quarantineObject,
-  UPLOAD_ID_METADATA,
-} from './quarantine.ts';
+import { findOwnQuarantineCopy, type QuarantineLocation, quarantineUpload } from './quarantine.ts';
 import { filePartitionKey, listIndexAttributes, uploadSortKey } from './recordKeys.ts';
 import type { S3ObjectEvent } from './s3Event.ts';
 import { type SniffResult, sniff } from './sniff.ts';
@@ -20,6 +15,8 @@ export interface FileProcessingConfig extends PolicyConfig {
   readonly quarantineBucket: string;
   readonly maxReceives: number;
   readonly sniffBytes: number;
+  /** Rejected files above this size are quarantined in place (see quarantine.ts). */
+  readonly quarantineInPlaceBytes?: number;
 }
 
 /** Collaborators of {@link processFile}. */
@@ -177,7 +174,7 @@ const moveToQuarantine = async (
 ): Promise<{ location: QuarantineLocation; processedAtMs: number }> => {
   const { event, config, deps } = run;
   const atMs = deps.clock.now();
-  const location = await quarantineObject(deps.objectStore, {
+  const location = await quarantineUpload(deps.objectStore, {
     bucket: event.bucket,
     key: event.key,
     ...(event.versionId ? { versionId: event.versionId } : {}),
@@ -188,29 +185,27 @@ const moveToQuarantine = async (
     reason,
     ...(error ? { error } : {}),
     nowIso: new Date(atMs).toISOString(),
+    ...(config.quarantineInPlaceBytes !== undefined
+      ? { inPlaceAboveBytes: config.quarantineInPlaceBytes }
+      : {}),
   });
   return { location, processedAtMs: atMs };
 };
 
-/** Our quarantine copy of THIS upload, if an earlier delivery made one (its metadata names the upload). */
-const readOwnQuarantineCopy = async (run: FileRun): Promise<ObjectPrefix | undefined> => {
+/** Our quarantine copy of THIS upload and its exact location, if an earlier delivery made one. */
+const readOwnQuarantineCopy = async (
+  run: FileRun,
+): Promise<{ readonly copy: ObjectPrefix; readonly location: QuarantineLocation } | undefined> => {
   const { event, config, deps } = run;
-  let copy: ObjectPrefix;
-  try {
-    copy = await deps.objectStore.readPrefix({
-      bucket: config.quarantineBucket,
-      key: quarantineKeyOf(event.key),
-      maxBytes: config.sniffBytes,
-    });
-  } catch (error) {
-    if (error instanceof ObjectGoneError) return undefined;
-    throw error;
-  }
-  run.bytesRead += copy.bytes.length;
-  const ours =
-    copy.metadata[UPLOAD_ID_METADATA] === event.uploadId &&
-    copy.metadata[OBJECT_METADATA.sourceBucket] === event.bucket;
-  return ours ? copy : undefined;
+  const own = await findOwnQuarantineCopy(deps.objectStore, {
+    bucket: event.bucket,
+    key: event.key,
+    uploadId: event.uploadId,
+    quarantineBucket: config.quarantineBucket,
+    maxBytes: config.sniffBytes,
+  });
+  run.bytesRead += own?.copy.bytes.length ?? 0;
+  return own;
 };
 
 /**
@@ -219,9 +214,10 @@ const readOwnQuarantineCopy = async (run: FileRun): Promise<ObjectPrefix | undef
  * instead of overwriting it with GONE.
  */
 const goneOrAlreadyQuarantined = async (run: FileRun): Promise<FileOutcome> => {
-  const copy = await readOwnQuarantineCopy(run);
+  const own = await readOwnQuarantineCopy(run);
+  const copy = own?.copy;
   const reason = copy?.metadata[OBJECT_METADATA.reason] as QuarantineReason | undefined;
-  if (copy && reason && Object.values(QuarantineReason).includes(reason)) {
+  if (own && copy && reason && Object.values(QuarantineReason).includes(reason)) {
     const sniffed = await sniff(copy.bytes, run.event.key);
     const quarantinedAt = Date.parse(copy.metadata[OBJECT_METADATA.quarantinedAt] ?? '');
     run.deps.logger.info('object already quarantined by an earlier delivery', { ...run.log, reason });
@@ -232,10 +228,7 @@ const goneOrAlreadyQuarantined = async (run: FileRun): Promise<FileOutcome> => {
       sniffed,
       reason,
       ...(error ? { error } : {}),
-      location: {
-        quarantineBucket: run.config.quarantineBucket,
-        quarantineKey: quarantineKeyOf(run.event.key),
-      },
+      location: own.location,
       ...(Number.isNaN(quarantinedAt) ? {} : { processedAtMs: quarantinedAt }),
     });
   }

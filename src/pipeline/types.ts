@@ -43,6 +43,10 @@ export interface FileRecord {
   /** Where a quarantined object now lives. */
   quarantineBucket?: string;
   quarantineKey?: string;
+  /** The version of the quarantine bucket holding this upload (exact even if the key were reused). */
+  quarantineVersionId?: string;
+  /** True when the upload was quarantined in place: bucket/key above are the tagged input object. */
+  quarantinedInPlace?: true;
   /** The last error, for PROCESSING_FAILED and policy details (e.g. "extension .jpg, content pdf"). */
   error?: string;
   /** Name of the policy rule that judged the file (`default` when no rule matched). */

@@ -19,6 +19,7 @@ interface StoredObject {
   contentType?: string;
   metadata: Record<string, string>;
   etag: string;
+  tags?: Record<string, string>;
 }
 
 /** Which port call to break, and how: return an error to throw it (the call does nothing). */
@@ -87,6 +88,11 @@ export const fakePorts = () => {
           ...(args.contentType ? { contentType: args.contentType } : {}),
         });
         return { etag: source.etag };
+      }),
+    getObjectTags: (ref) => call('getObjectTags', ref, () => ({ ...(get(ref.bucket, ref.key).tags ?? {}) })),
+    putObjectTags: (ref) =>
+      call('putObjectTags', ref, () => {
+        get(ref.bucket, ref.key).tags = { ...ref.tags };
       }),
     deleteObject: (ref) =>
       call('deleteObject', ref, () => {

@@ -7,7 +7,7 @@ import type {
   SqsBatchResult,
 } from '../../src/ops/ports.ts';
 import { MoveTaskUnsupportedError } from '../../src/ops/ports.ts';
-import { ObjectGoneError } from '../../src/pipeline/errors.ts';
+import { ObjectGoneError, TargetExistsError } from '../../src/pipeline/errors.ts';
 import type { AlertMessage, ObjectHead, ObjectStore } from '../../src/pipeline/ports.ts';
 import type { FileRecord, HistoryStepRecord } from '../../src/pipeline/types.ts';
 
@@ -167,7 +167,7 @@ export interface FakeObject {
   tags?: Record<string, string>;
 }
 
-/** An in-memory object store with S3's If-Match semantics on copy source and delete. */
+/** An in-memory object store with S3's If-Match semantics on copy source and delete, If-None-Match on copy target. */
 export class FakeObjectStore implements ObjectStore {
   readonly objects = new Map<string, FakeObject>();
   readonly calls: string[] = [];
@@ -213,6 +213,8 @@ export class FakeObjectStore implements ObjectStore {
     const o = this.get(args.source.bucket, args.source.key);
     if (!o || (args.source.ifMatch && args.source.ifMatch !== o.etag))
       throw new ObjectGoneError(args.source.bucket, args.source.key);
+    if (args.target.ifNoneMatch && this.get(args.target.bucket, args.target.key))
+      throw new TargetExistsError(args.target.bucket, args.target.key);
     this.put(args.target.bucket, args.target.key, {
       body: o.body,
       ...(args.contentType ? { contentType: args.contentType } : {}),
@@ -228,6 +230,23 @@ export class FakeObjectStore implements ObjectStore {
     const o = this.get(ref.bucket, ref.key);
     if (!o || (ref.ifMatch && ref.ifMatch !== o.etag)) return;
     this.objects.delete(`${ref.bucket}/${ref.key}`);
+  }
+
+  async getObjectTags(ref: { bucket: string; key: string }): Promise<Record<string, string>> {
+    const o = this.get(ref.bucket, ref.key);
+    if (!o) throw new ObjectGoneError(ref.bucket, ref.key);
+    return { ...o.tags };
+  }
+
+  async putObjectTags(ref: {
+    bucket: string;
+    key: string;
+    tags: Readonly<Record<string, string>>;
+  }): Promise<void> {
+    this.calls.push(`tag ${ref.bucket}/${ref.key}`);
+    const o = this.get(ref.bucket, ref.key);
+    if (!o) throw new ObjectGoneError(ref.bucket, ref.key);
+    o.tags = { ...ref.tags };
   }
 }
 

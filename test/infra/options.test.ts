@@ -94,7 +94,14 @@ describe('deployment parameters from context', () => {
   it('expire quarantined files and keep logs as asked', () => {
     s.template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
-        Rules: Match.arrayWith([{ Id: 'expire-objects', Status: 'Enabled', ExpirationInDays: 7 }]),
+        Rules: Match.arrayWith([
+          {
+            Id: 'expire-objects',
+            Status: 'Enabled',
+            ExpirationInDays: 7,
+            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+          },
+        ]),
       },
     });
     s.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });

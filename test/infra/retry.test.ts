@@ -82,15 +82,26 @@ describe('quarantine retry on AWS', () => {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: arnOf(s.stack.retry.function.logGroup),
       },
-      ReadQuarantinedObjects: { Effect: 'Allow', Action: ['s3:GetObject'], Resource: objectsOf(quarantine) },
+      ReadQuarantinedObjects: {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: objectsOf(quarantine),
+      },
       RemoveRetriedFromQuarantine: {
         Effect: 'Allow',
-        Action: ['s3:DeleteObject'],
+        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
         Resource: objectsOf(quarantine),
       },
       CopyBackToInput: {
         Effect: 'Allow',
         Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
+        Resource: objectsOf(input),
+      },
+      ReleaseInPlaceQuarantine: {
+        Effect: 'Allow',
+        // The Version forms only for an input bucket the pipeline did not create (it may be versioned);
+        // s3:PutObjectTagging comes with CopyBackToInput.
+        Action: ['s3:GetObjectTagging'],
         Resource: objectsOf(input),
       },
       ListSoMissingObjectsRead404: {
@@ -113,9 +124,10 @@ describe('quarantine retry on AWS', () => {
         Resource: { Ref: id(s.stack.alertsTopic) },
       },
     });
-    // Nothing beyond a pass: no version deletes, no queue access.
+    // Nothing beyond a pass: version deletes only in the quarantine bucket (the copied version), no
+    // queue access.
     const actions = Object.values(statements).flatMap((st) => st.Action);
-    expect(actions).not.toContain('s3:DeleteObjectVersion');
+    expect(statements.CopyBackToInput?.Action).not.toContain('s3:DeleteObjectVersion');
     expect(actions.some((a) => a.startsWith('sqs:'))).toBe(false);
     expect(s.template.findResources('AWS::IAM::Policy')).toEqual({});
   });

@@ -19,6 +19,7 @@ import { STACK_OUTPUTS } from '../../src/config/stackOutputs.ts';
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { sampleFile } from '../../src/local/samples.ts';
 import { toSqsEvent } from '../../src/local/sqsEvent.ts';
+import { IN_PLACE_TAG, IN_PLACE_TAG_VALUE } from '../../src/pipeline/quarantine.ts';
 import { useMoto } from '../helpers/moto.ts';
 import { functionBundleDir, type Synthesized, synthesize } from './synth.ts';
 
@@ -113,9 +114,16 @@ describe('buckets', () => {
           Status: 'Enabled',
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
         },
-        { Id: 'expire-objects', Status: 'Enabled', ExpirationInDays: 30 },
+        {
+          Id: 'expire-objects',
+          Status: 'Enabled',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+        },
+        { Id: 'remove-expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
       ],
     });
+    expect(quarantine?.Properties?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     const input = s.json.Resources[id(s.stack.inputBucket.bucket)];
     expect(input?.Properties?.LifecycleConfiguration).toEqual({
       Rules: [
@@ -123,6 +131,12 @@ describe('buckets', () => {
           Id: 'abort-incomplete-multipart-uploads',
           Status: 'Enabled',
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+        {
+          Id: 'expire-tagged-objects',
+          Status: 'Enabled',
+          ExpirationInDays: 30,
+          TagFilters: [{ Key: IN_PLACE_TAG, Value: IN_PLACE_TAG_VALUE }],
         },
       ],
     });
@@ -192,23 +206,36 @@ describe('buckets', () => {
         Resource: [arnOf(input), arnOf(quarantine)],
       },
       ManageQuarantinedObjects: {
-        Action: [
-          's3:DeleteObject',
-          's3:GetObject',
-          's3:GetObjectTagging',
-          's3:PutObject',
-          's3:PutObjectTagging',
-        ],
+        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion'],
         Resource: objectsOf(quarantine),
       },
       RetryToInput: {
         Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
         Resource: objectsOf(input),
       },
+      ReleaseInPlaceQuarantine: { Action: ['s3:GetObjectTagging'], Resource: objectsOf(input) },
       ReadFileHistory: {
-        Action: ['dynamodb:GetItem', 'dynamodb:Query'],
-        Resource: [table, index(TABLE_SCHEMA.indexes.byStatus.name)],
+        Action: ['dynamodb:Query'],
+        Resource: [table, ...Object.values(TABLE_SCHEMA.indexes).map((i) => index(i.name))],
       },
+      AlertRetryExhausted: { Action: ['sns:Publish'], Resource: { Ref: id(s.stack.alertsTopic) } },
+      WatchQueues: {
+        Action: ['sqs:GetQueueAttributes'],
+        // CloudFormation order as CDK writes it (sorted); IAM does not care.
+        Resource: [arnOf(s.stack.queues.deadLetterQueue), arnOf(s.stack.queues.queue)],
+      },
+      ReplayDeadLetters: {
+        Action: [
+          'sqs:CancelMessageMoveTask',
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:ListMessageMoveTasks',
+          'sqs:ReceiveMessage',
+          'sqs:StartMessageMoveTask',
+        ],
+        Resource: arnOf(s.stack.queues.deadLetterQueue),
+      },
+      ReplayToIngestQueue: { Action: ['sqs:SendMessage'], Resource: arnOf(s.stack.queues.queue) },
       RecordRetrySteps: { Action: ['dynamodb:PutItem'], Resource: table },
     });
   });
@@ -357,11 +384,7 @@ describe('ingest function', () => {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: arnOf(s.stack.ingest.logGroup),
       },
-      ReadInputObjects: {
-        Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion'],
-        Resource: objectsOf(input),
-      },
+      ReadInputObjects: { Effect: 'Allow', Action: ['s3:GetObject'], Resource: objectsOf(input) },
       ListInputSoMissingObjectsRead404: {
         Effect: 'Allow',
         Action: ['s3:ListBucket'],
@@ -369,7 +392,12 @@ describe('ingest function', () => {
       },
       DeleteMovedInputObjects: {
         Effect: 'Allow',
-        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        Action: ['s3:DeleteObject'],
+        Resource: objectsOf(input),
+      },
+      TagInPlaceQuarantine: {
+        Effect: 'Allow',
+        Action: ['s3:GetObjectTagging', 's3:PutObjectTagging'],
         Resource: objectsOf(input),
       },
       WriteQuarantine: {
@@ -377,9 +405,15 @@ describe('ingest function', () => {
         Action: ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging'],
         Resource: objectsOf(quarantine),
       },
+      ReadQuarantineCopies: { Effect: 'Allow', Action: ['s3:GetObject'], Resource: objectsOf(quarantine) },
+      ListQuarantineSoMissingCopiesRead404: {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: arnOf(quarantine),
+      },
       WriteFileMetadata: {
         Effect: 'Allow',
-        Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        Action: ['dynamodb:BatchWriteItem'],
         Resource: arnOf(s.stack.metadataTable.table),
       },
       PublishAlerts: { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: id(s.stack.alertsTopic) } },

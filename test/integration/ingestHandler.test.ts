@@ -36,6 +36,7 @@ import {
 } from '../../src/pipeline/constants.ts';
 import { ObjectGoneError, TransientError } from '../../src/pipeline/errors.ts';
 import type { MetadataStore, ObjectStore } from '../../src/pipeline/ports.ts';
+import { quarantineKeyOf } from '../../src/pipeline/quarantine.ts';
 import type { FileRecord } from '../../src/pipeline/types.ts';
 import { lambdaContext } from '../helpers/events.ts';
 import { SAMPLE_EXPECTATIONS, SAMPLE_KINDS, type SampleKind, sampleFile } from '../helpers/files.ts';
@@ -184,8 +185,13 @@ describe('ingest handler on moto', () => {
       expect(record?.queueLatencyMs, key).toBeGreaterThanOrEqual(0);
       if (expected.status === FileStatus.QUARANTINED) {
         expect(await exists(resources.inputBucket, key), `${key} gone from input`).toBe(false);
+        const quarantineKey = record?.quarantineKey ?? '';
         const head = await clients.s3.send(
-          new HeadObjectCommand({ Bucket: resources.quarantineBucket, Key: key }),
+          new HeadObjectCommand({
+            Bucket: resources.quarantineBucket,
+            Key: quarantineKey,
+            VersionId: record?.quarantineVersionId,
+          }),
         );
         expect(head.Metadata, key).toMatchObject({
           'uploaded-by': 'integration',
@@ -195,10 +201,13 @@ describe('ingest handler on moto', () => {
         expect(decodeURIComponent(head.Metadata?.[OBJECT_METADATA.sourceKey] ?? '')).toBe(key);
         expect(head.ContentType).toBe(sampleFile(kind).contentType);
         const tags = await clients.s3.send(
-          new GetObjectTaggingCommand({ Bucket: resources.quarantineBucket, Key: key }),
+          new GetObjectTaggingCommand({ Bucket: resources.quarantineBucket, Key: quarantineKey }),
         );
         expect(tags.TagSet).toEqual([{ Key: OBJECT_METADATA.reason, Value: expected.reason }]);
-        expect(record).toMatchObject({ quarantineBucket: resources.quarantineBucket, quarantineKey: key });
+        expect(record).toMatchObject({
+          quarantineBucket: resources.quarantineBucket,
+          quarantineKey: quarantineKeyOf(key, record?.uploadId ?? ''),
+        });
       } else {
         expect(await exists(resources.inputBucket, key), key).toBe(true);
         expect(await exists(resources.quarantineBucket, key), key).toBe(false);
@@ -302,7 +311,7 @@ describe('ingest handler on moto', () => {
       receiveCount: 5,
       error: 'SlowDown: simulated',
     });
-    expect(await exists(resources.quarantineBucket, 'stuck/data.csv')).toBe(true);
+    expect(await exists(resources.quarantineBucket, record?.quarantineKey ?? '')).toBe(true);
     expect(await exists(resources.inputBucket, 'stuck/data.csv')).toBe(false);
   });
 
@@ -316,19 +325,21 @@ describe('ingest handler on moto', () => {
       partSizeBytes: 5 * 1024 ** 2,
     });
     const handler = buildIngestHandler(
-      localHandlerConfig(resources, settings, { maxFileSizeBytes: 10 * 1024 * 1024 }),
+      localHandlerConfig(resources, settings, {
+        maxFileSizeBytes: 10 * 1024 * 1024,
+        quarantineInPlaceBytes: 64 * 1024 * 1024,
+      }),
       { clients, objectStore, logger: silentLogger, metrics: memoryMetrics() },
     );
     // Act
     const response = await invoke(handler, messages);
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect((await uploads('large/archive.zip'))[0]).toMatchObject({
-      reason: QuarantineReason.TOO_LARGE,
-      size: bytes.length,
-    });
+    const [large] = await uploads('large/archive.zip');
+    expect(large).toMatchObject({ reason: QuarantineReason.TOO_LARGE, size: bytes.length });
+    const largeKey = large?.quarantineKey ?? '';
     const moved = await clients.s3.send(
-      new GetObjectCommand({ Bucket: resources.quarantineBucket, Key: 'large/archive.zip' }),
+      new GetObjectCommand({ Bucket: resources.quarantineBucket, Key: largeKey }),
     );
     const copied = await moved.Body?.transformToByteArray();
     expect(
@@ -339,7 +350,7 @@ describe('ingest handler on moto', () => {
     expect(moved.Metadata).toMatchObject({ team: 'data', [OBJECT_METADATA.reason]: 'TOO_LARGE' });
     expect(moved.ContentType).toBe('application/zip');
     const tags = await clients.s3.send(
-      new GetObjectTaggingCommand({ Bucket: resources.quarantineBucket, Key: 'large/archive.zip' }),
+      new GetObjectTaggingCommand({ Bucket: resources.quarantineBucket, Key: largeKey }),
     );
     expect(tags.TagSet).toEqual([{ Key: OBJECT_METADATA.reason, Value: 'TOO_LARGE' }]);
     expect(await exists(resources.inputBucket, 'large/archive.zip')).toBe(false);

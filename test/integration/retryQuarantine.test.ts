@@ -18,7 +18,13 @@ import { OBJECT_METADATA } from '../../src/pipeline/constants.ts';
 import { PermanentError } from '../../src/pipeline/errors.ts';
 import type { ObjectStore } from '../../src/pipeline/ports.ts';
 import { fileHistory } from '../../src/tracking/fileHistory.ts';
-import { type LocalPipeline, prefixedNames, startLocalPipeline, waitFor } from '../helpers/localPipeline.ts';
+import {
+  type LocalPipeline,
+  prefixedNames,
+  startLocalPipeline,
+  uploadRecords,
+  waitFor,
+} from '../helpers/localPipeline.ts';
 import { useMoto } from '../helpers/moto.ts';
 import { receiveAll } from '../helpers/opsPipeline.ts';
 
@@ -176,7 +182,15 @@ describe('quarantine retry through the local pipeline (moto + runner + real hand
         'QUARANTINED(3)',
         'RETRY_EXHAUSTED',
       ]);
-      const stays = await clients.s3.send(new HeadObjectCommand({ Bucket: r.quarantineBucket, Key: key }));
+      // The last upload's quarantine copy, at the exact object and version its record names.
+      const last = (await uploadRecords(clients, r.tableName)).find((u) => u.key === key && u.attempt === 3);
+      const stays = await clients.s3.send(
+        new HeadObjectCommand({
+          Bucket: r.quarantineBucket,
+          Key: last?.quarantineKey ?? '',
+          VersionId: last?.quarantineVersionId,
+        }),
+      );
       expect(stays.Metadata?.[OBJECT_METADATA.attempt]).toBe('3');
       const alerts = (await receiveAll(clients, inbox))
         .map((m) => JSON.parse(m.Body ?? '{}') as { Subject?: string; Message?: string })

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { FileStatus } from '../../pipeline/constants.ts';
+import { quarantineLocationText } from '../../pipeline/quarantine.ts';
 import type { FileRecord } from '../../pipeline/types.ts';
 import { listFiles, MAX_LIST_LIMIT } from '../../tracking/index.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -25,10 +26,13 @@ export const typeOf = (record: Pick<FileRecord, 'mime' | 'contentClass'>): strin
 
 /** The records as a table, newest first. */
 export const renderFileTable = (
-  records: readonly Pick<
+  records: readonly (Pick<
     FileRecord,
     'processedAt' | 'status' | 'reason' | 'size' | 'mime' | 'contentClass' | 'key'
-  >[],
+  > &
+    Partial<
+      Pick<FileRecord, 'quarantineBucket' | 'quarantineKey' | 'quarantineVersionId' | 'quarantinedInPlace'>
+    >)[],
 ): string =>
   renderTable(records, [
     { header: 'PROCESSED (UTC)', value: (r) => shortTime(r.processedAt) },
@@ -37,6 +41,8 @@ export const renderFileTable = (
     { header: 'SIZE', value: (r) => formatBytes(r.size), alignRight: true },
     { header: 'TYPE', value: typeOf, maxWidth: 30 },
     { header: 'KEY', value: (r) => r.key, maxWidth: 80 },
+    // Where a quarantined upload's bytes are, exactly (object and version; `--json` never truncates).
+    { header: 'QUARANTINED AS', value: (r) => quarantineLocationText(r) ?? '', maxWidth: 120 },
   ]);
 
 /** `silent-scalper files` — the newest file records, filterable, page by page. */

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { HistoryStep } from '../../pipeline/constants.ts';
+import { quarantineLocationText } from '../../pipeline/quarantine.ts';
 import type { FileRecord, HistoryStepRecord } from '../../pipeline/types.ts';
 import { printable } from '../../text/printable.js';
 import { type FileHistory, fileHistory } from '../../tracking/index.ts';
@@ -34,9 +35,8 @@ const renderUpload = (upload: FileRecord, index: number): string => {
     ['version', upload.versionId],
     [
       'quarantined to',
-      upload.quarantineBucket
-        ? `s3://${upload.quarantineBucket}/${upload.quarantineKey ?? upload.key}`
-        : undefined,
+      // The exact object and version holding this upload (src/pipeline/quarantine.ts).
+      quarantineLocationText(upload),
     ],
     ['error', upload.error],
   ]);

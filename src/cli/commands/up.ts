@@ -28,6 +28,7 @@ interface UpOptions {
   dashboard: boolean;
   dashboardPort: number;
   faults?: FaultPlan;
+  enforceIam?: boolean;
   allowOrigin?: string[];
 }
 
@@ -111,6 +112,7 @@ const banner = (runtime: LocalRuntime, runner: boolean): string => {
     '',
     'Try, in another terminal (in this folder):',
     `  export AWS_ENDPOINT_URL=${endpoint}`,
+    ...operatorKeys(runtime),
     '  npm run cli -- upload ./some/folder --prefix dump/   # parallel uploads with a progress bar',
     '  npm run cli -- status                                 # queue depths, counts per status and reason',
     '  npm run cli -- files --status QUARANTINED             # newest records',
@@ -121,6 +123,18 @@ const banner = (runtime: LocalRuntime, runner: boolean): string => {
     'Ctrl-C stops: in-flight batches finish, then moto (its state lives in memory and is gone).',
     '',
   ].join('\n');
+};
+
+/**
+ * Under `--enforce-iam` the default `test` keys are no principal: the CLI, the dashboard and any S3
+ * client must sign as the operator's IAM user (local keys of a local emulator, nothing secret).
+ */
+const operatorKeys = (runtime: LocalRuntime): string[] => {
+  const operator = runtime.principals?.operator;
+  if (!operator) return [];
+  return [
+    `  export AWS_ACCESS_KEY_ID=${operator.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${operator.credentials.secretAccessKey}   # IAM is enforced: sign as the operator role`,
+  ];
 };
 
 const demoTable = (results: readonly DemoResult[]): string =>
@@ -193,9 +207,13 @@ export const upCommand = (): Command =>
       '--policy <file>',
       'policy file (docs/policy.md): rules by key prefix, allowed and blocked types, archive limits (with --demo: policies/demo.json)',
     )
+    .option(
+      '--enforce-iam',
+      "run under IAM enforcement: each function and the operator sign as an IAM user holding exactly its role's statements of the CDK stack",
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  silent-scalper up --demo\n  silent-scalper up --policy policies/example.json\n  silent-scalper up --port 4567 --json-logs\n' +
+      '\nExamples:\n  silent-scalper up --demo\n  silent-scalper up --policy policies/example.json\n  silent-scalper up --enforce-iam   # a missing permission fails here as it would in AWS\n  silent-scalper up --port 4567 --json-logs\n' +
         '  silent-scalper up --function-timeout 5    # retries come back after 30 s instead of 6 min',
     )
     .action(async (options: UpOptions) => {
@@ -229,6 +247,7 @@ export const upCommand = (): Command =>
           jsonLogs: options.jsonLogs ?? false,
           tunables,
           ...(options.faults ? { faults: options.faults } : {}),
+          enforceIam: options.enforceIam ?? false,
           ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
           portHint: `--port <n> (e.g. silent-scalper up --port ${options.port === DEFAULT_MOTO_PORT ? 4567 : DEFAULT_MOTO_PORT})`,
         });
@@ -239,7 +258,7 @@ export const upCommand = (): Command =>
       // The local stand-in for the EventBridge schedule: the same automatic quarantine-retry pass.
       const retryTimer = options.runner
         ? startLocalRetryTimer({
-            clients: runtime.clients,
+            clients: runtime.clientsFor('retry'),
             resources: runtime.resources,
             onPass: (p) =>
               out.stdout(
@@ -261,7 +280,7 @@ export const upCommand = (): Command =>
       let dashboard: RunningDashboard | undefined;
       if (options.dashboard)
         dashboard = await startDashboardServer({
-          clients: runtime.clients,
+          clients: runtime.clientsFor('operator'),
           resources: runtime.resources,
           targetLabel: `local ${runtime.moto.endpoint}`,
           port: options.dashboardPort,

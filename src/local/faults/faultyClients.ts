@@ -136,7 +136,12 @@ const install = (stack: Stack, injector: FaultInjector, clientName: string, rand
  * `injector`. Separate from the clients the uploader, the tests and the checker use, which never see a fault.
  */
 export const createFaultyClients = (
-  options: { readonly endpoint: string; readonly region: string },
+  options: {
+    readonly endpoint: string;
+    readonly region: string;
+    /** Sign as this IAM user (IAM-enforced runs); the emulator's dummy keys otherwise. */
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  },
   injector: FaultInjector,
   random: () => number = Math.random,
 ): AwsClients => {

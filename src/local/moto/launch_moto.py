@@ -36,6 +36,8 @@ from moto.server import main
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
 
+import iam_enforcement
+import copy_guards
 import origin_guard
 
 PATCHED_FOR = "5.2.1"
@@ -153,6 +155,8 @@ def apply_patches():
 
 
 apply_patches()
+iam_enforcement.install()
+copy_guards.install()
 
 
 def die_with_parent(parent_pid):

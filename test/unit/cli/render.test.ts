@@ -19,16 +19,22 @@ describe('files table', () => {
         status: FileStatus.QUARANTINED,
         reason: QuarantineReason.EMPTY_FILE,
         size: 0,
+        quarantineBucket: 'q',
+        quarantineKey: 'a/empty.txt@e:d41d8',
+        quarantineVersionId: 'v1',
       }),
     ];
     // Act
     const lines = renderFileTable(records).split('\n');
     // Assess
-    expect(lines[0]).toMatch(/^PROCESSED \(UTC\)\s+STATUS\s+REASON\s+SIZE\s+TYPE\s+KEY$/);
+    expect(lines[0]).toMatch(/^PROCESSED \(UTC\)\s+STATUS\s+REASON\s+SIZE\s+TYPE\s+KEY\s+QUARANTINED AS$/);
     expect(lines[2]).toMatch(
-      /^2026-11-25 10:00:02\s+PROCESSED\s+1\.2 KiB\s+application\/pdf\s+a\/report\.pdf$/,
+      /^2026-11-25 10:00:02\s+PROCESSED\s+1\.2 KiB\s+application\/pdf\s+a\/report\.pdf\s*$/,
     );
-    expect(lines[3]).toMatch(/QUARANTINED\s+EMPTY_FILE\s+0 B\s+-\s+a\/empty\.txt$/);
+    // The exact object and version that holds the quarantined upload.
+    expect(lines[3]).toMatch(
+      /QUARANTINED\s+EMPTY_FILE\s+0 B\s+-\s+a\/empty\.txt\s+s3:\/\/q\/a\/empty\.txt@e:d41d8\?versionId=v1$/,
+    );
   });
 });
 

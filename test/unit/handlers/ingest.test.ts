@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileStatus, OBJECT_METADATA, QuarantineReason } from '../../../src/pipeline/constants.ts';
 import { IngestMetric } from '../../../src/pipeline/ports.ts';
+import { quarantineKeyOf } from '../../../src/pipeline/quarantine.ts';
 import {
   lambdaContext,
   realS3Record,
@@ -102,7 +103,7 @@ describe('ingest handler: policy and quarantine', () => {
       ...(expected.reason ? { reason: expected.reason } : {}),
     });
     const inInput = h.aws.s3.get(INPUT_BUCKET, key);
-    const inQuarantine = h.aws.s3.get(QUARANTINE_BUCKET, key);
+    const inQuarantine = h.aws.s3.get(QUARANTINE_BUCKET, String(h.itemFor(key)?.quarantineKey ?? ''));
     if (expected.status === FileStatus.QUARANTINED) {
       expect(inInput).toBeUndefined();
       expect(inQuarantine).toBeDefined();
@@ -123,7 +124,7 @@ describe('ingest handler: policy and quarantine', () => {
     // Act
     await h.handler(sqsEvent(record), ctx);
     // Assess
-    const moved = h.aws.s3.get(QUARANTINE_BUCKET, key);
+    const moved = h.aws.s3.get(QUARANTINE_BUCKET, String(h.itemFor(key)?.quarantineKey ?? ''));
     expect(moved?.contentType).toBe('image/jpeg');
     expect(moved?.tags).toEqual({ [OBJECT_METADATA.reason]: 'TYPE_MISMATCH' });
     expect(moved?.metadata).toMatchObject({
@@ -140,7 +141,7 @@ describe('ingest handler: policy and quarantine', () => {
       reason: QuarantineReason.TYPE_MISMATCH,
       mime: 'application/pdf',
       quarantineBucket: QUARANTINE_BUCKET,
-      quarantineKey: key,
+      quarantineKey: quarantineKeyOf(key, String(h.itemFor(key)?.uploadId ?? '')),
       error: 'extension .jpg claims jpg, content is pdf',
     });
     // The copy was pinned to the upload's ETag, and the delete ran after it.
@@ -158,7 +159,9 @@ describe('ingest handler: policy and quarantine', () => {
       reason: 'EMPTY_FILE',
       size: 0,
     });
-    expect(h.aws.s3.get(QUARANTINE_BUCKET, 'empty.csv')).toBeDefined();
+    expect(
+      h.aws.s3.get(QUARANTINE_BUCKET, String(h.itemFor('empty.csv')?.quarantineKey ?? '')),
+    ).toBeDefined();
   });
 
   it('treats a 416 on the ranged GET as an empty file (event without size)', async () => {
@@ -168,8 +171,8 @@ describe('ingest handler: policy and quarantine', () => {
     expect(h.itemFor('nosize.txt')).toMatchObject({ status: FileStatus.QUARANTINED, reason: 'EMPTY_FILE' });
   });
 
-  it('copies objects over 5 GiB in parts (TOO_LARGE)', async () => {
-    const h = ingestHarness();
+  it('copies objects over 5 GiB in parts (TOO_LARGE) when the in-place threshold is above them', async () => {
+    const h = ingestHarness({ tunables: { quarantineInPlaceBytes: 8 * 1024 ** 3 } });
     const size = 6 * 1024 ** 3;
     await h.handler(sqsEvent(h.upload('backup.zip', sampleFile('zip').bytes, { size })), ctx);
     expect(h.itemFor('backup.zip')).toMatchObject({
@@ -179,7 +182,7 @@ describe('ingest handler: policy and quarantine', () => {
     });
     expect(h.aws.s3.count('CopyObjectCommand')).toBe(0);
     expect(h.aws.s3.count('UploadPartCopyCommand')).toBe(12);
-    const moved = h.aws.s3.get(QUARANTINE_BUCKET, 'backup.zip');
+    const moved = h.aws.s3.get(QUARANTINE_BUCKET, String(h.itemFor('backup.zip')?.quarantineKey ?? ''));
     expect(moved).toMatchObject({ size, tags: { [OBJECT_METADATA.reason]: 'TOO_LARGE' } });
     expect(moved?.metadata[OBJECT_METADATA.reason]).toBe('TOO_LARGE');
     expect(h.aws.s3.get(INPUT_BUCKET, 'backup.zip')).toBeUndefined();
@@ -245,7 +248,7 @@ describe('ingest handler: at-least-once delivery', () => {
       reason: QuarantineReason.BLOCKED_TYPE,
       mime: before?.mime,
       processedAt: before?.processedAt,
-      quarantineKey: 'evil.exe',
+      quarantineKey: before?.quarantineKey,
     });
   });
 
@@ -311,9 +314,11 @@ describe('ingest handler: failures and retries', () => {
       error: 'InternalError: We encountered an internal error',
       receiveCount: 5,
     });
-    expect(h.aws.s3.get(QUARANTINE_BUCKET, 'stuck.png')?.metadata[OBJECT_METADATA.reason]).toBe(
-      'PROCESSING_FAILED',
-    );
+    expect(
+      h.aws.s3.get(QUARANTINE_BUCKET, String(h.itemFor('stuck.png')?.quarantineKey ?? ''))?.metadata[
+        OBJECT_METADATA.reason
+      ],
+    ).toBe('PROCESSING_FAILED');
     expect(h.aws.s3.get(INPUT_BUCKET, 'stuck.png')).toBeUndefined();
   });
 

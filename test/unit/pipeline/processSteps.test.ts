@@ -5,6 +5,7 @@ import { compilePolicy } from '../../../src/pipeline/policyDocument.ts';
 import type { IngestMessage } from '../../../src/pipeline/ports.ts';
 import { type IngestPipelineConfig, parseBatch, processBatch } from '../../../src/pipeline/processBatch.ts';
 import { type FileProcessingConfig, processFile } from '../../../src/pipeline/processFile.ts';
+import { quarantineKeyOf } from '../../../src/pipeline/quarantine.ts';
 import type { S3ObjectEvent } from '../../../src/pipeline/s3Event.ts';
 import { fakePorts } from '../../helpers/fakePorts.ts';
 
@@ -21,6 +22,7 @@ const config: IngestPipelineConfig & FileProcessingConfig = {
   sniffBytes: 4100,
   fileConcurrency: 4,
   maxFileSizeBytes: 1024 * 1024,
+  quarantineInPlaceBytes: 1024 ** 3,
   blockedTypes: ['exe'],
   notifyMode: 'failures',
   alertMaxKeys: 20,
@@ -80,7 +82,7 @@ describe('processFile on fake ports', () => {
     // Assess
     expect(again.kind).toBe('finished');
     expect(ports.has(INPUT, 'photo.png')).toBe(true);
-    expect(ports.has(QUARANTINE, 'photo.png')).toBe(false);
+    expect(ports.has(QUARANTINE, quarantineKeyOf('photo.png', event.uploadId))).toBe(false);
     expect(ports.items()).toHaveLength(1);
     expect(ports.items()[0]).toMatchObject({ status: FileStatus.PROCESSED, messageId: 'm1' });
   });
@@ -103,7 +105,7 @@ describe('processFile on fake ports', () => {
 
     // Assess: the fallback's own lookup found the record
     expect(outcome.kind).toBe('finished');
-    expect(ports.has(QUARANTINE, 'ok.png')).toBe(false);
+    expect(ports.has(QUARANTINE, quarantineKeyOf('ok.png', event.uploadId))).toBe(false);
     expect(ports.calls.filter((c) => c === 'copyObject')).toEqual([]);
   });
 
@@ -123,7 +125,7 @@ describe('processFile on fake ports', () => {
       status: FileStatus.QUARANTINED,
       reason: QuarantineReason.PROCESSING_FAILED,
     });
-    expect(ports.has(QUARANTINE, 'stuck.png')).toBe(true);
+    expect(ports.has(QUARANTINE, quarantineKeyOf('stuck.png', event.uploadId))).toBe(true);
     expect(ports.has(INPUT, 'stuck.png')).toBe(false);
   });
 
@@ -134,7 +136,10 @@ describe('processFile on fake ports', () => {
     ports.fault = (call) => (call === 'copyObject' ? 'afterWork' : undefined);
     const first = await processFile(event, message(1), config, ports.deps);
     expect(first.kind).toBe('failed');
-    expect([ports.has(INPUT, 'tool.exe'), ports.has(QUARANTINE, 'tool.exe')]).toEqual([true, true]);
+    expect([
+      ports.has(INPUT, 'tool.exe'),
+      ports.has(QUARANTINE, quarantineKeyOf('tool.exe', event.uploadId)),
+    ]).toEqual([true, true]);
 
     // Act: the redelivery, without faults
     ports.fault = undefined;
@@ -147,7 +152,10 @@ describe('processFile on fake ports', () => {
       status: FileStatus.QUARANTINED,
       reason: QuarantineReason.BLOCKED_TYPE,
     });
-    expect([ports.has(INPUT, 'tool.exe'), ports.has(QUARANTINE, 'tool.exe')]).toEqual([false, true]);
+    expect([
+      ports.has(INPUT, 'tool.exe'),
+      ports.has(QUARANTINE, quarantineKeyOf('tool.exe', event.uploadId)),
+    ]).toEqual([false, true]);
   });
 
   it('rebuilds the record from its own quarantine copy when the move was done but the record was not written', async () => {
