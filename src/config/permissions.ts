@@ -136,6 +136,14 @@ export const ingestStatements = (
     ),
     statement('ListQuarantineSoMissingCopiesRead404', ['s3:ListBucket'], [arns.quarantineBucketArn]),
     statement('WriteFileMetadata', ['dynamodb:BatchWriteItem'], [arns.tableArn]),
+    statement(
+      // A redelivery (and the last-receive fallback) first reads the file's history for this upload's
+      // final record, so a finished upload is acknowledged, never moved or rewritten (docs/reliability.md).
+      // The table only, not its indexes: the history is one partition.
+      'ReadFileHistoryBeforeActingAgain',
+      ['dynamodb:Query'],
+      [arns.tableArn],
+    ),
     statement('PublishAlerts', ['sns:Publish'], [arns.topicArn]),
     statement('SendPoisonMessagesToDlq', ['sqs:SendMessage'], [arns.deadLetterQueueArn]),
     statement(

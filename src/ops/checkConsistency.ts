@@ -216,7 +216,10 @@ interface Found {
 interface Observed {
   readonly records: FileRecord[];
   readonly input: Map<string, ListedObject>;
+  /** Quarantine objects by their own key (`<input key>@<upload id>`, docs/operations.md). */
   readonly quarantine: Map<string, ListedObject>;
+  /** The input key each quarantine object holds an upload of. */
+  readonly quarantinedKeyOf: Map<string, string>;
   readonly queueMessages: number;
   readonly deadLetters: Message[];
 }
@@ -229,8 +232,40 @@ const observe = async (clients: OpsClients, target: CheckTarget): Promise<Observ
     queueDepth(clients, target.queueUrl),
     readDeadLetters(clients, target.dlqUrl),
   ]);
-  return { records, input, quarantine, queueMessages, deadLetters };
+  return {
+    records,
+    input,
+    quarantine,
+    quarantinedKeyOf: inputKeysOfQuarantine(records, quarantine, target),
+    queueMessages,
+    deadLetters,
+  };
 };
+
+/**
+ * The input key behind each quarantine object: the record that names it, else the key before the last
+ * `@` (per-upload addressing; upload ids hold no `@`), else the object key itself (an older layout).
+ */
+const inputKeysOfQuarantine = (
+  records: readonly FileRecord[],
+  quarantine: ReadonlyMap<string, ListedObject>,
+  target: CheckTarget,
+): Map<string, string> => {
+  const named = new Map<string, string>();
+  for (const r of records)
+    if (r.quarantineKey && (r.quarantineBucket ?? target.quarantineBucket) === target.quarantineBucket)
+      named.set(r.quarantineKey, r.key);
+  const byObject = new Map<string, string>();
+  for (const objectKey of quarantine.keys()) {
+    const at = objectKey.lastIndexOf('@');
+    byObject.set(objectKey, named.get(objectKey) ?? (at > 0 ? objectKey.slice(0, at) : objectKey));
+  }
+  return byObject;
+};
+
+/** The quarantine objects that hold uploads of this input key. */
+const quarantineObjectsOf = (key: string, seen: Observed): string[] =>
+  [...seen.quarantinedKeyOf].filter(([, inputKey]) => inputKey === key).map(([objectKey]) => objectKey);
 
 /** Records of the input bucket, by key (a key uploaded once has one upload item). */
 const recordsByKeyOf = (records: readonly FileRecord[], inputBucket: string): Map<string, FileRecord[]> => {
@@ -256,10 +291,18 @@ const locate = (
   report: Report,
 ): Found | undefined => {
   const inInput = seen.input.get(key);
-  const inQuarantine = seen.quarantine.get(key);
+  const inQuarantine = quarantineObjectsOf(key, seen).length > 0;
   if (record.status === FileStatus.PROCESSED) {
     if (!inInput) report(ProblemKind.misplaced, key, 'PROCESSED but not in the input bucket');
     if (inQuarantine) report(ProblemKind.misplaced, key, 'PROCESSED but also in the quarantine bucket');
+    return inInput ? { bucket: target.inputBucket, objectKey: key, object: inInput } : undefined;
+  }
+  if (record.status === FileStatus.QUARANTINED && record.quarantinedInPlace) {
+    // Quarantined in place (too large to copy): the bytes stay at the input key, tagged.
+    if (!inInput)
+      report(ProblemKind.misplaced, key, `QUARANTINED in place (${record.reason}) but not in input`);
+    if (inQuarantine)
+      report(ProblemKind.misplaced, key, 'QUARANTINED in place but also in the quarantine bucket');
     return inInput ? { bucket: target.inputBucket, objectKey: key, object: inInput } : undefined;
   }
   if (record.status === FileStatus.QUARANTINED) {
@@ -311,7 +354,8 @@ const checkKey = (
   report: Report,
 ): { status?: FileStatus; hashCheck?: () => Promise<void> } => {
   if (found.length === 0) {
-    const where = [seen.input.has(key) ? 'input' : '', seen.quarantine.has(key) ? 'quarantine' : '']
+    const inQuarantine = quarantineObjectsOf(key, seen).length > 0;
+    const where = [seen.input.has(key) ? 'input' : '', inQuarantine ? 'quarantine' : '']
       .filter(Boolean)
       .join(' and ');
     report(ProblemKind.lost, key, `no final record (object ${where ? `in ${where}` : 'nowhere'})`);
@@ -352,8 +396,8 @@ export const checkConsistency = async (
     ...expectedByKey.keys(),
     ...recordsByKey.keys(),
     ...seen.input.keys(),
-    // A quarantined object keeps its key; an object there without any record is a lost upload too.
-    ...seen.quarantine.keys(),
+    // A quarantine object counts under the input key it holds; one without any record is a lost upload too.
+    ...seen.quarantinedKeyOf.values(),
   ]);
   const byStatus: Record<FileStatus, number> = { PROCESSED: 0, QUARANTINED: 0, GONE: 0 };
   const hashChecks: (() => Promise<void>)[] = [];

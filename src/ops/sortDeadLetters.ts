@@ -5,9 +5,9 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseS3EventBody } from '../pipeline/s3Event.ts';
 import type { FileRecord } from '../pipeline/types.ts';
+import { fileHistory } from '../tracking/fileHistory.ts';
 import { classifyDeadLetter, type DlqClass, finishedUploadsOf } from './checkConsistency.ts';
 import type { OpsClients } from './opsClients.ts';
 
@@ -47,27 +47,56 @@ export interface SortDeadLettersResult {
   readonly kept: number;
 }
 
-const uploadRecords = async (clients: OpsClients, table: string): Promise<FileRecord[]> => {
-  const items: FileRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await clients.dynamo.send(
-      new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
-    for (const item of page.Items ?? []) if (item.recordType === 'UPLOAD') items.push(item as FileRecord);
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
+/**
+ * The uploads of these files that have a final record, read per file (one Query of its history
+ * partition each) rather than by scanning the table: the cost grows with the DLQ, not the table, and
+ * the operator role needs only the `dynamodb:Query` it has for `show`.
+ */
+const finishedUploadsOfFiles = async (
+  clients: OpsClients,
+  table: string,
+  files: ReadonlyArray<{ readonly bucket: string; readonly key: string }>,
+): Promise<Set<string>> => {
+  const records: FileRecord[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const id = `${file.bucket}\u0000${file.key}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    records.push(...(await fileHistory(clients.dynamo, table, file.bucket, file.key)).uploads);
+  }
+  return finishedUploadsOf(records);
 };
 
-/** `bucket/key` of each record of an S3 event body; none for a poison body. */
-const filesOf = (body: string): string[] => {
+/** The files (bucket, decoded key) an S3 event body names; none for a poison body. */
+const filesIn = (body: string): Array<{ bucket: string; key: string }> => {
   try {
     const parsed = parseS3EventBody(body);
-    return parsed.kind === 'records' ? parsed.records.map((r) => `${r.bucket}/${r.key}`) : [];
+    return parsed.kind === 'records' ? parsed.records.map((r) => ({ bucket: r.bucket, key: r.key })) : [];
   } catch {
     return [];
   }
+};
+
+/** Every DLQ message, each received once (hidden for 60 s while it is sorted). */
+const receiveAll = async (clients: OpsClients, dlqUrl: string): Promise<Message[]> => {
+  const received: Message[] = [];
+  const seen = new Set<string>();
+  for (let empty = 0; empty < 2; ) {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
+    empty = fresh.length === 0 ? empty + 1 : 0;
+    for (const m of fresh) seen.add(m.MessageId ?? '');
+    received.push(...fresh);
+  }
+  return received;
 };
 
 const inTens = <T>(items: readonly T[]): T[][] =>
@@ -103,34 +132,26 @@ export const sortDeadLetters = async (
   target: DeadLetterTarget,
   options: SortDeadLettersOptions = {},
 ): Promise<SortDeadLettersResult> => {
-  const finished = finishedUploadsOf(await uploadRecords(clients, target.metadataTable));
+  const received = await receiveAll(clients, target.dlqUrl);
+  const finished = await finishedUploadsOfFiles(
+    clients,
+    target.metadataTable,
+    received.flatMap((m) => filesIn(m.Body ?? '')),
+  );
   const byClass: Record<DlqClass, number> = { poison: 0, notFinished: 0, finished: 0 };
   const toReplay: Message[] = [];
   const toDrop: Message[] = [];
   const toKeep: Message[] = [];
-  const seen = new Set<string>();
   const sorted: SortedDeadLetter[] = [];
-  for (let empty = 0; empty < 2; ) {
-    const { Messages = [] } = await clients.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: target.dlqUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 60,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
-    empty = fresh.length === 0 ? empty + 1 : 0;
-    for (const m of fresh) {
-      seen.add(m.MessageId ?? '');
-      const cls = classifyDeadLetter(m.Body ?? '', finished);
-      byClass[cls] += 1;
-      sorted.push({ messageId: m.MessageId ?? '', class: cls, files: filesOf(m.Body ?? '') });
-      if (options.dryRun) toKeep.push(m);
-      else if (options.replay?.includes(cls)) toReplay.push(m);
-      else if (options.drop?.includes(cls)) toDrop.push(m);
-      else toKeep.push(m);
-    }
+  for (const m of received) {
+    const cls = classifyDeadLetter(m.Body ?? '', finished);
+    byClass[cls] += 1;
+    const files = filesIn(m.Body ?? '').map((f) => `${f.bucket}/${f.key}`);
+    sorted.push({ messageId: m.MessageId ?? '', class: cls, files });
+    if (options.dryRun) toKeep.push(m);
+    else if (options.replay?.includes(cls)) toReplay.push(m);
+    else if (options.drop?.includes(cls)) toDrop.push(m);
+    else toKeep.push(m);
   }
   const sentBack: Message[] = [];
   for (const part of inTens(toReplay)) {

@@ -416,6 +416,11 @@ describe('ingest function', () => {
         Action: ['dynamodb:BatchWriteItem'],
         Resource: arnOf(s.stack.metadataTable.table),
       },
+      ReadFileHistoryBeforeActingAgain: {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query'],
+        Resource: arnOf(s.stack.metadataTable.table),
+      },
       PublishAlerts: { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: id(s.stack.alertsTopic) } },
       SendPoisonMessagesToDlq: {
         Effect: 'Allow',
