@@ -85,9 +85,9 @@ describe('silent-scalper replay-dlq --class / --drop-finished (the CLI, against 
       await clients.sqs.send(new SendMessageCommand({ QueueUrl: r.dlqUrl, MessageBody: body }));
   });
 
-  it('--dry-run shows the class of each message and the class counts, and moves nothing', async () => {
+  it('--class X --dry-run shows the class of each message and the class counts, and moves nothing', async () => {
     // Act
-    const run = await replay('--dry-run');
+    const run = await replay('--class', 'notFinished', '--dry-run');
 
     // Assess
     expect(run.code, run.stderr).toBe(0);

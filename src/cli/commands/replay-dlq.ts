@@ -182,8 +182,9 @@ export const replayDlqCommand = (): Command =>
           await replayByClass(target, options);
           return;
         }
-        // A dry run also shows the class of the DLQ's messages (before the listing, which hides them a while).
-        if (options.dryRun && !options.json) await replayByClass(target, { dryRun: true });
+        // A dry run also counts the DLQ's messages by class (before the listing, which hides them a while);
+        // the listing below names each message once, and `--class X --dry-run` lists each with its class.
+        if (options.dryRun && !options.json) await replayByClass(target, { dryRun: true, countsOnly: true });
         const controller = new AbortController();
         const onSigint = () => controller.abort();
         process.once('SIGINT', onSigint);

@@ -40,6 +40,8 @@ export interface ReplayByClassOptions {
   readonly dropFinished?: boolean;
   readonly dryRun?: boolean;
   readonly json?: boolean;
+  /** Print the counts per class only, not each message (the plain dry run lists messages itself). */
+  readonly countsOnly?: boolean;
 }
 
 /** The class of each message (first 200), so an operator sees which message is which before acting. */
@@ -87,5 +89,9 @@ export const replayByClass = async (target: Target, options: ReplayByClassOption
       ...(options.dryRun ? { dryRun: true } : {}),
     },
   );
-  out.stdout(options.json ? toJson(result) : render(result, options.dryRun ?? false));
+  out.stdout(
+    options.json
+      ? toJson(result)
+      : render(options.countsOnly ? { ...result, messages: [] } : result, options.dryRun ?? false),
+  );
 };
