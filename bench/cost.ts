@@ -22,18 +22,15 @@ import { parseArgs } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { drawKind, FileKind, generateFile, KIND_SPECS, seededRandom } from '../load-tests/fileMix.ts';
+import { startHandlerRunner } from '../load-tests/pipeline.ts';
 import { type AwsClients, createAwsClients } from '../src/adapters/awsClients.ts';
 import { createPowertoolsLogger, createPowertoolsMetrics } from '../src/adapters/powertools.ts';
 import { resolvePipelineSettings, TABLE_SCHEMA } from '../src/config/settings.ts';
 import { dynamoItemSize, readUnits, writeUnits } from '../src/cost/dynamoItemSize.ts';
 import { PRICES } from '../src/cost/prices.ts';
 import { LiveView } from '../src/dashboard/liveView.ts';
-import { buildIngestHandler } from '../src/handlers/ingest.ts';
-import { localHandlerConfig } from '../src/local/localHandlerConfig.ts';
 import { startMoto } from '../src/local/moto/motoServer.ts';
 import { provisionLocal } from '../src/local/provision.ts';
-import { startRunner } from '../src/local/runner.ts';
-import { silentRunnerLogger } from '../src/local/runnerLogger.ts';
 import { FileStatus } from '../src/pipeline/constants.ts';
 import { countFiles, fileHistory, listFiles, queueStats } from '../src/tracking/index.ts';
 import { countRequests } from './requestCounter.ts';
@@ -284,23 +281,16 @@ const main = async (): Promise<number> => {
     const durations: number[] = [];
     log('draining the queue with the runner and the real handler (logs and metrics captured)');
     const stdout = captureStdout();
-    const handler = buildIngestHandler(localHandlerConfig(resources, settings), {
-      clients,
-      logger: createPowertoolsLogger(),
-      metrics: createPowertoolsMetrics(),
-    });
     let done: () => void = () => {};
     const drained = new Promise<void>((r) => {
       done = r;
     });
-    const runner = startRunner({
-      sqs: clients.sqs,
-      queueUrl: resources.queueUrl,
-      queueArn: resources.queueArn,
-      region: clients.region,
+    const runner = startHandlerRunner({
+      clients,
+      resources,
       settings,
-      handler,
-      logger: silentRunnerLogger,
+      logger: createPowertoolsLogger(),
+      metrics: createPowertoolsMetrics(),
       onBatch: (result) => {
         durations.push(result.durationMs);
         if (runner.counters().messagesDeleted >= FILES) done();
@@ -446,7 +436,7 @@ const main = async (): Promise<number> => {
       '',
       `${total <= 2 ? 'MET' : 'MISSED'}: total ≤ $2.00 per million files: ${usd(total)}`,
       `Lambda duration: each 100 ms of mean invocation duration adds ${usd(perMsPerBatch * 100)} per million files; the total stays ≤ $2.00 while the mean stays ≤ ${Math.max(0, Math.floor(breakEvenMs))} ms (measured here: ${Math.round(durations.reduce((a, b) => a + b, 0) / Math.max(1, invocations))} ms, against a local emulator).`,
-      `Machine load average (1 min) at start / end: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}${Math.max(loadBefore, loadAfter) > 0.5 ? ' — a loaded machine: the Lambda duration line is an upper bound' : ''}. The drain ran at maxConcurrency ${settings.maxConcurrency} (see bench/cost.ts).`,
+      `Machine load average (1 min) at start / end: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}${loadBefore > 0.5 ? ' — a loaded machine: the Lambda duration line is an upper bound' : " — a quiet machine at the start (the end includes this run's own moto and runner)"}. The drain ran at maxConcurrency ${settings.maxConcurrency} (see bench/cost.ts).`,
       '',
       'Not per file (fixed or per month):',
       `- DynamoDB storage: ${fixed(storageBytes / FILES, 0)} B per file → ${usd(((storageBytes * scale) / gb) * PRICES.dynamodb.storagePerGbMonth)} per million files per month kept (+ ${usd(((storageBytes * scale) / gb) * PRICES.dynamodb.pitrPerGbMonth)} PITR)`,

@@ -1,7 +1,7 @@
 import type { AwsClients } from '../src/adapters/awsClients.ts';
 import { silentLogger } from '../src/adapters/powertools.ts';
 import { type PipelineSettings, RESOURCE_NAMES, type ResourceNames } from '../src/config/settings.ts';
-import { buildIngestHandler } from '../src/handlers/ingest.ts';
+import { buildIngestHandler, type IngestDeps } from '../src/handlers/ingest.ts';
 import type { FaultInjector } from '../src/local/faults/faultInjector.ts';
 import { createFaultyClients } from '../src/local/faults/faultyClients.ts';
 import { localHandlerConfig } from '../src/local/localHandlerConfig.ts';
@@ -54,22 +54,32 @@ export const startInProcessPipeline = async (options: {
   return { resources, runner, stop: () => runner.stop() };
 };
 
-/**
- * The runner invoking the real ingest handler on already-provisioned resources, silent (no logs, no EMF
- * lines) so a measurement pays only for the pipeline's work. Shared by the load test and the benchmark.
- */
-export const startSilentRunner = (args: {
+/** What the handler logs and measures through: silent for measurements, the real ones for `npm run cost`. */
+export interface HandlerObservability {
+  readonly logger: IngestDeps['logger'];
+  readonly metrics: MetricsPort;
+}
+
+/** The runner's arguments: the pipeline's clients, its provisioned resources and the settings it runs at. */
+export interface HandlerRunnerArgs {
   readonly clients: AwsClients;
   readonly resources: LocalResources;
   readonly settings: PipelineSettings;
   readonly onBatch?: (result: BatchResult) => void;
   readonly crashAfterMs?: () => number | undefined;
-}): Runner => {
+}
+
+/**
+ * The runner (its own log lines silenced) invoking the real ingest handler on already-provisioned
+ * resources, with the handler's logger and metrics given by the caller. Shared by the load test, the
+ * benchmark and `npm run cost`.
+ */
+export const startHandlerRunner = (args: HandlerRunnerArgs & HandlerObservability): Runner => {
   const { clients, resources, settings } = args;
   const handler = buildIngestHandler(localHandlerConfig(resources, settings), {
     clients,
-    logger: silentLogger,
-    metrics: noMetrics,
+    logger: args.logger,
+    metrics: args.metrics,
   });
   return startRunner({
     sqs: clients.sqs,
@@ -83,3 +93,10 @@ export const startSilentRunner = (args: {
     ...(args.crashAfterMs ? { crashAfterMs: args.crashAfterMs } : {}),
   });
 };
+
+/**
+ * {@link startHandlerRunner} silent (no logs, no EMF lines), so a measurement pays only for the pipeline's
+ * work. Used by the load test and the benchmark.
+ */
+export const startSilentRunner = (args: HandlerRunnerArgs): Runner =>
+  startHandlerRunner({ ...args, logger: silentLogger, metrics: noMetrics });

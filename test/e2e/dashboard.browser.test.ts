@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3ObjectStore } from '../../src/adapters/s3ObjectStore.ts';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
@@ -12,6 +12,7 @@ import { type RunningDashboard, startDashboardServer } from '../../src/dashboard
 import { type SampleKind, sampleFile } from '../../src/local/samples.ts';
 import { TransientError } from '../../src/pipeline/errors.ts';
 import type { ObjectStore } from '../../src/pipeline/ports.ts';
+import { launchChromium } from '../helpers/browser.ts';
 import { type LocalPipeline, startLocalPipeline } from '../helpers/localPipeline.ts';
 import { useMoto } from '../helpers/moto.ts';
 
@@ -19,7 +20,6 @@ const run = promisify(execFile);
 const moto = useMoto();
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCREENSHOTS = join(ROOT, 'artifacts', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const PREFIX = 'dash';
 const XSS_NAME = '<img src=x onerror=alert(1)>.png';
@@ -51,18 +51,6 @@ const FILES: readonly { name: string; kind: SampleKind; status: string; type: st
 /** More ordinary files, so the charts and breakdowns have something to show. */
 const BULK_KINDS: readonly SampleKind[] = ['png', 'jpeg', 'gif', 'pdf', 'zip', 'csv', 'txt', 'json'];
 const BULK_COUNT = 32;
-
-/** Chromium flags for a headless run in a container, offline. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /**
  * An object store that fails every read of one key while `enabled`, the way a flaky network or an
@@ -125,7 +113,7 @@ describe('the dashboard in a real browser (Chromium) over the local pipeline', (
       port: 0,
       refreshMs: 500,
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     // Record any CSP violation (the second wall against injected markup) where the test can read it.
     // (A string, evaluated in the page: this project's TypeScript has no DOM types.)

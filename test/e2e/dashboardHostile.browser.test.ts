@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
@@ -9,22 +9,12 @@ import { type RunningDashboard, startDashboardServer } from '../../src/dashboard
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { FileStatus, QuarantineReason } from '../../src/pipeline/constants.ts';
 import { printable } from '../../src/text/printable.js';
+import { launchChromium } from '../helpers/browser.ts';
 import { HOSTILE_KEYS, UNSAFE_CHARACTER, UNSAFE_CHARACTER_OR_LF } from '../helpers/hostileKeys.ts';
 import { useMoto } from '../helpers/moto.ts';
 import { makeFileRecord, putRecords } from '../helpers/trackingRecords.ts';
 
 const moto = useMoto();
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const KINDS = Object.entries(HOSTILE_KEYS);
 const INPUT = 'silent-scalper-input';
 
@@ -71,7 +61,7 @@ describe('the dashboard in Chromium with hostile keys and hostile neighbours', (
       refreshMs: 500,
     });
     attacker = await startAttackerSite();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     await page.goto(dashboard.url);
     await page

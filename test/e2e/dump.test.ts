@@ -1,4 +1,4 @@
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
@@ -8,6 +8,7 @@ import {
   type LocalPipeline,
   queueCounts,
   startLocalPipeline,
+  uploadFiles,
   uploadRecords,
   waitFor,
 } from '../helpers/localPipeline.ts';
@@ -76,21 +77,7 @@ describe('a dump of mixed files through the local pipeline (moto + runner + real
 
     // Act: upload while the runner drains (4 parallel PUTs: moto's best concurrency)
     const started = performance.now();
-    const limit = pLimit(4);
-    await Promise.all(
-      files.map((f) =>
-        limit(() =>
-          clients.s3.send(
-            new PutObjectCommand({
-              Bucket: resources.inputBucket,
-              Key: f.key,
-              Body: f.sample.bytes,
-              ContentType: f.sample.contentType,
-            }),
-          ),
-        ),
-      ),
-    );
+    await uploadFiles(clients, resources.inputBucket, files);
     const uploadedMs = performance.now() - started;
     await waitFor(
       'every file recorded and the queue empty',

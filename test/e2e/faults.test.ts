@@ -1,17 +1,24 @@
 import { createHash } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import pLimit from 'p-limit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
 import { SAMPLE_KINDS, sampleFile } from '../../src/local/samples.ts';
 import { checkConsistency } from '../../src/ops/checkConsistency.ts';
-import { type LocalPipeline, queueCounts, startLocalPipeline, waitFor } from '../helpers/localPipeline.ts';
+import {
+  type LocalPipeline,
+  queueCounts,
+  startLocalPipeline,
+  uploadFiles,
+  waitFor,
+} from '../helpers/localPipeline.ts';
 import { useMoto } from '../helpers/moto.ts';
 import { replayNotFinished } from '../helpers/replayNotFinished.ts';
 
 const moto = useMoto();
 
-const FILE_COUNT = Number(process.env.FAULTS_E2E_FILES ?? 200);
+/** At this size (~60 batches) every fault kind, per-batch ones included, is drawn in every run. */
+const CALIBRATED_FILE_COUNT = 200;
+/** `FAULTS_E2E_FILES` shrinks the run for a quick look (zero loss is still checked; see the assessment). */
+const FILE_COUNT = Number(process.env.FAULTS_E2E_FILES ?? CALIBRATED_FILE_COUNT);
 const FAULT_RATE = 0.3;
 
 /** Wait until the ingest queue has held nothing (visible, in flight or delayed) for `quietMs`. */
@@ -54,12 +61,20 @@ describe('zero loss under AWS faults (moto + runner + real handler, faults in th
       endpoint: moto().endpoint,
       settings,
       tunables: { timeSafetyMarginMs: 1000 },
-      // The kinds that meet few requests (one BatchWriteItem, DeleteMessageBatch, SNS publish and
-      // invocation per batch; ~60 batches) get 10-20 % each, so every kind shows up in every run (at the
-      // plain share, 2-3 expected, a run saw none in 1 of 4); the rest share the 30 %.
+      // The kinds that meet few requests get rates of their own, so every kind shows up in every run (at
+      // the plain share, 2-3 expected, a run saw none in 1 of 4): BatchWriteItem (one per batch, ~60),
+      // SNS publishes and CopyObjects (one per rejected file; 4-5 copy faults at the share), crashes (one draw per invocation) and DeleteMessageBatch
+      // (only for batches with a success: at 10 % it drew 1-2 per run, hence 25 %); the rest share the
+      // 30 %.
       faults: {
         rate: FAULT_RATE,
-        rates: { partialBatchWrite: 0.1, partialDeleteBatch: 0.1, snsServerError: 0.2, invocationCrash: 0.2 },
+        rates: {
+          partialBatchWrite: 0.15,
+          partialDeleteBatch: 0.25,
+          copyErrorBody: 0.15,
+          snsServerError: 0.2,
+          invocationCrash: 0.2,
+        },
       },
     });
     const { clients, resources, runner } = pipeline;
@@ -68,21 +83,7 @@ describe('zero loss under AWS faults (moto + runner + real handler, faults in th
 
     // Act: upload (through clean clients), drain with faults on, then off, then drain again
     const started = performance.now();
-    const limit = pLimit(4);
-    await Promise.all(
-      files.map((f) =>
-        limit(() =>
-          clients.s3.send(
-            new PutObjectCommand({
-              Bucket: resources.inputBucket,
-              Key: f.key,
-              Body: f.sample.bytes,
-              ContentType: f.sample.contentType,
-            }),
-          ),
-        ),
-      ),
-    );
+    await uploadFiles(clients, resources.inputBucket, files);
     await drained(pipeline, 150_000);
     const faultsOnMs = performance.now() - started;
     faults.setEnabled(false);
@@ -112,7 +113,10 @@ describe('zero loss under AWS faults (moto + runner + real handler, faults in th
     );
 
     // Assess: faults of every kind happened, and every file ended in exactly one right place
-    for (const [kind, count] of Object.entries(injected.byKind)) expect(count, kind).toBeGreaterThan(0);
+    // (Every kind is asserted at the calibrated size; a smaller FAULTS_E2E_FILES run has ~18 batches, too
+    // few for the per-batch kinds to be drawn every time, and checks zero loss only.)
+    if (FILE_COUNT >= CALIBRATED_FILE_COUNT)
+      for (const [kind, count] of Object.entries(injected.byKind)) expect(count, kind).toBeGreaterThan(0);
     expect(result.problems).toEqual([]);
     expect(result).toMatchObject({
       ok: true,

@@ -1,65 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, portInUse } from '../../src/local/moto/motoServer.ts';
+import { spawnCli, stopCliProcesses, waitForOutput } from '../helpers/cliProcess.ts';
 
-const CLI = fileURLToPath(new URL('../../bin/silent-scalper.mjs', import.meta.url));
-
-/** A CLI process with its output collected as it arrives. */
-interface CliRun {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
-
-const running: CliRun[] = [];
-
-const cli = (args: string[], env: Record<string, string> = {}): CliRun => {
-  // A clean environment for the endpoint: `up` must not need AWS_ENDPOINT_URL or credentials.
-  const { AWS_ENDPOINT_URL: _endpoint, ...base } = process.env;
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...base, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so the test can send Ctrl-C the way a terminal does: to the whole group.
-    detached: true,
-  });
-  const run: CliRun = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-  };
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    run.stdout += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    run.stderr += chunk;
-  });
-  running.push(run);
-  return run;
-};
-
-const waitForOutput = async (run: CliRun, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const match = run.stdout.match(pattern);
-    if (match) return match;
-    if (run.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${pattern} in the output:\n${run.stdout}\n${run.stderr}`);
-};
-
-afterEach(async () => {
-  for (const run of running.splice(0)) {
-    if (run.child.exitCode === null) {
-      run.child.kill('SIGKILL');
-      await run.exited;
-    }
-  }
-});
+afterEach(stopCliProcesses);
 
 describe('silent-scalper up', () => {
   it('runs the pipeline with --demo, answers the CLI at the printed endpoint, and stops cleanly on Ctrl-C', async () => {
@@ -67,7 +11,10 @@ describe('silent-scalper up', () => {
     const port = await freePort();
 
     // Act: start it as a user would
-    const up = cli(['up', '--port', String(port), '--demo', '--dashboard-port', '0']);
+    // its own process group, so the test can send Ctrl-C the way a terminal does
+    const up = spawnCli(['up', '--port', String(port), '--demo', '--dashboard-port', '0'], {
+      detached: true,
+    });
     const [, uploaded, expected] = await waitForOutput(
       up,
       /Demo: (\d+) files uploaded .* (\d+) ended as expected/,
@@ -77,7 +24,7 @@ describe('silent-scalper up', () => {
     expect(up.stdout).toContain(`export AWS_ENDPOINT_URL=${endpoint}`);
 
     // the next step it suggests works: the CLI reads the pipeline through AWS_ENDPOINT_URL
-    const status = cli(['status', '--json'], { AWS_ENDPOINT_URL: endpoint });
+    const status = spawnCli(['status', '--json'], { env: { AWS_ENDPOINT_URL: endpoint } });
     expect(await status.exited).toBe(0);
     const report = JSON.parse(status.stdout);
 
@@ -115,7 +62,7 @@ describe('silent-scalper up', () => {
 
     try {
       // Act
-      const up = cli(['up', '--port', String(port), '--no-dashboard']);
+      const up = spawnCli(['up', '--port', String(port), '--no-dashboard'], { detached: true });
       const code = await up.exited;
 
       // Assess

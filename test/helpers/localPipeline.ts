@@ -1,5 +1,7 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
 import { silentLogger } from '../../src/adapters/powertools.ts';
 import type { HandlerConfig, handlerEnvironment } from '../../src/config/handlerConfig.ts';
@@ -96,6 +98,35 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       : {}),
   });
   return { clients, resources, config, runner, batches, ...(faults ? { faults } : {}) };
+};
+
+/**
+ * Upload `files` to `bucket` through `clients`, 4 PUTs at a time (moto's best concurrency), the way a
+ * dump arrives while the runner drains.
+ */
+export const uploadFiles = async (
+  clients: AwsClients,
+  bucket: string,
+  files: readonly {
+    readonly key: string;
+    readonly sample: { readonly bytes: Uint8Array; readonly contentType: string };
+  }[],
+): Promise<void> => {
+  const limit = pLimit(4);
+  await Promise.all(
+    files.map((f) =>
+      limit(() =>
+        clients.s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: f.key,
+            Body: f.sample.bytes,
+            ContentType: f.sample.contentType,
+          }),
+        ),
+      ),
+    ),
+  );
 };
 
 /** Poll `check` until it returns true; fail with `what` after `timeoutMs`. */
