@@ -63,9 +63,9 @@ describe('zero loss under AWS faults (moto + runner + real handler, faults in th
       tunables: { timeSafetyMarginMs: 1000 },
       // The kinds that meet few requests get rates of their own, so every kind shows up in every run (at
       // the plain share, 2-3 expected, a run saw none in 1 of 4): BatchWriteItem (one per batch, ~60),
-      // SNS publishes and CopyObjects (one per rejected file; 4-5 copy faults at the share), crashes (one draw per invocation) and DeleteMessageBatch
-      // (only for batches with a success: at 10 % it drew 1-2 per run, hence 25 %); the rest share the
-      // 30 %.
+      // SNS publishes and CopyObjects (one per rejected file; 4-5 copy faults at the share), crashes
+      // (one draw per invocation) and DeleteMessageBatch (only for batches with a success: at 10 % it
+      // drew 1-2 per run, hence 25 %); the rest share the 30 %.
       faults: {
         rate: FAULT_RATE,
         rates: {
