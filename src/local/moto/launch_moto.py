@@ -19,6 +19,11 @@ with 8 pollers) -- each scan now runs under a lock, the long-poll wait outside i
 rebuilt the message list unlocked, so concurrent deletes could resurrect each other's messages
 (measured: a batch of 10 redelivered once in ~4,000) -- it now holds the lock SendMessage uses.
 
+Modules installed beside these: ``iam_enforcement`` (IAM checks moto skips), ``copy_guards`` (the copy
+preconditions moto ignores), ``event_identity`` (S3 event records carry ``sequencer`` and ``versionId``
+as S3's do, so every local upload gets its own upload id) and, at start, ``origin_guard`` (no browser
+may drive the local endpoint). Each module's docstring says why.
+
 Usage: python3 launch_moto.py -H 127.0.0.1 -p 4566   (same arguments as moto_server)
 """
 
@@ -38,6 +43,7 @@ from moto.sqs.models import Message, Queue, SQSBackend
 
 import iam_enforcement
 import copy_guards
+import event_identity
 import origin_guard
 
 PATCHED_FOR = "5.2.1"
@@ -157,6 +163,7 @@ def apply_patches():
 apply_patches()
 iam_enforcement.install()
 copy_guards.install()
+event_identity.install()
 
 
 def die_with_parent(parent_pid):
