@@ -17,8 +17,9 @@ export const latestUpload = (uploads: readonly FileRecord[]): FileRecord | undef
   );
 
 /**
- * Discriminator of a step taken about one upload: its sort key, unique per upload item (the upload id
- * alone is not: without versioning or a sequencer it is the ETag, the same for a file copied back).
+ * Discriminator of a step taken about one upload: its sort key, unique per upload item. Decision: the sort
+ * key, not the upload id alone, which falls back to the ETag (the same for a file copied back) for an
+ * event with neither versionId nor sequencer; S3 always sends a sequencer, and so does the local launcher.
  */
 export const stepDiscriminator = (upload: FileRecord): string => upload.sk;
 

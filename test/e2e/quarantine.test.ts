@@ -132,6 +132,75 @@ describe('the quarantine never loses evidence (local runtime, real handler and r
     await expectEvidenceIntact(p);
   });
 
+  it.concurrent('two uploads of identical bytes to one key: two records, two quarantine keys, both held', async () => {
+    // Prepare: identical bytes have one ETag; only the event's sequencer (which the moto launcher adds,
+    // as S3 sends it) tells the two uploads apart
+    const p = await pipelineFor('same-bytes');
+    const { clients, resources } = p;
+    const bytes = sampleFile('exe', { seed: 6 }).bytes;
+
+    // Act
+    await put(clients, resources.inputBucket, 'twice.exe', bytes);
+    await untilRecords(p, 'twice.exe', (r) => r.length === 1);
+    await put(clients, resources.inputBucket, 'twice.exe', bytes);
+    await untilRecords(p, 'twice.exe', (r) => r.length === 2);
+
+    // Assess: each upload at its own key (`<key>@s:<sequencer>`), each holding the bytes
+    const records = await recordsOf(p, 'twice.exe');
+    expect(records.map((r) => r.etag)).toEqual([records[0]?.etag, records[0]?.etag]);
+    expect(new Set(records.map((r) => r.uploadId)).size).toBe(2);
+    const keys = records.map((r) => r.quarantineKey ?? '');
+    for (const k of keys) expect(k).toMatch(/^twice\.exe@s:[0-9A-F]{18}$/);
+    expect(new Set(keys).size).toBe(2);
+    const { Versions = [] } = await clients.s3.send(
+      new ListObjectVersionsCommand({ Bucket: resources.quarantineBucket, Prefix: 'twice.exe@' }),
+    );
+    expect(Versions.map((v) => v.Key).sort()).toEqual([...keys].sort());
+    for (const r of records)
+      expect(
+        (
+          await bytesOf(clients, resources.quarantineBucket, r.quarantineKey ?? '', r.quarantineVersionId)
+        ).equals(Buffer.from(bytes)),
+      ).toBe(true);
+    await expectEvidenceIntact(p);
+  });
+
+  it.concurrent('a file quarantined, retried back and quarantined again gets its own record and quarantine key', async () => {
+    // Prepare
+    const p = await pipelineFor('requarantine');
+    const { clients, resources } = p;
+    const bytes = sampleFile('exe', { seed: 7 }).bytes;
+    await put(clients, resources.inputBucket, 'again.exe', bytes);
+    await untilRecords(p, 'again.exe', (r) => r[0]?.status === FileStatus.QUARANTINED);
+    const [first] = await recordsOf(p, 'again.exe');
+
+    // Act
+    const summary = await forceRetry(p, 'again.exe', createS3ObjectStore(clients.s3));
+    await untilRecords(p, 'again.exe', (r) => r.some((u) => u.attempt === 1));
+
+    // Assess: the copy back is a new upload (new sequencer) of the same bytes, so a second record and a
+    // second quarantine key; the first key is empty again (the retry moved its object back)
+    expect(summary).toMatchObject({ retried: 1, failed: 0 });
+    const records = await recordsOf(p, 'again.exe');
+    expect(records.map((r) => [r.attempt, r.status, r.reason])).toEqual([
+      [0, FileStatus.QUARANTINED, QuarantineReason.BLOCKED_TYPE],
+      [1, FileStatus.QUARANTINED, QuarantineReason.BLOCKED_TYPE],
+    ]);
+    const [, second] = records as [FileRecord, FileRecord];
+    expect(second.uploadId).toMatch(/^s:/);
+    expect(second.uploadId).not.toBe(first?.uploadId);
+    expect(second.quarantineKey).not.toBe(first?.quarantineKey);
+    expect(await exists(clients, resources.quarantineBucket, first?.quarantineKey ?? '')).toBe(false);
+    const held = await bytesOf(
+      clients,
+      resources.quarantineBucket,
+      second.quarantineKey ?? '',
+      second.quarantineVersionId,
+    );
+    expect(held.equals(Buffer.from(bytes))).toBe(true);
+    await expectEvidenceIntact(p);
+  });
+
   it.concurrent('a retry whose delete is delayed past the re-quarantine leaves the file in exactly one place', async () => {
     // Prepare: a blocked file is quarantined; the retry's delete of the quarantined copy is held back
     // until the pipeline has re-quarantined the retried file (the slow-delete race of issue #11)
