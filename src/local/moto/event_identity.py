@@ -37,9 +37,10 @@ import time
 
 from moto.s3 import notifications
 
+# The moto version whose notifications.py this wraps (launch_moto.py reports a different running version).
 PATCHED_FOR = "5.2.1"
 
-# 18 hex digits hold any time_ns() value for the next ~9,000 years.
+# 18 hex digits count 16**18 ns, about 150,000 years: no time_ns() value outgrows the width.
 SEQUENCER_HEX_DIGITS = 18
 _SEQUENCED_EVENTS = ("s3:ObjectCreated:", "s3:ObjectRemoved:")
 
