@@ -30,6 +30,8 @@ const config: IngestPipelineConfig & FileProcessingConfig = {
   policy: compilePolicy(undefined, { maxFileSizeBytes: 1024 * 1024, blockedTypes: ['exe'] }),
 };
 
+const EVENT_TIME = '2026-12-01T10:00:00.000Z';
+
 /** An upload in the fake input bucket and the event S3 would send for it. */
 const upload = (ports: ReturnType<typeof fakePorts>, key: string, bytes: Uint8Array): S3ObjectEvent => {
   const eTag = ports.put(INPUT, key, bytes);
@@ -39,7 +41,7 @@ const upload = (ports: ReturnType<typeof fakePorts>, key: string, bytes: Uint8Ar
     key,
     size: bytes.length,
     eTag,
-    eventTime: '2026-12-01T10:00:00.000Z',
+    eventTime: EVENT_TIME,
     uploadId: `e:${eTag}`,
   };
 };
@@ -175,6 +177,60 @@ describe('processFile on fake ports', () => {
       status: FileStatus.QUARANTINED,
       reason: QuarantineReason.BLOCKED_TYPE,
     });
+  });
+
+  it.each([
+    ['redelivered', message(2, 'm2')],
+    [
+      'replayed from the DLQ',
+      { messageId: 'm3', receiveCount: 1, sentTimestampMs: Date.parse(EVENT_TIME) + 600_000 },
+    ],
+  ])(
+    'completes a quarantine an earlier delivery began when the message is %s, never leaving a stray copy',
+    async (_, again) => {
+      // Prepare: the last-receive fallback copied the PNG to quarantine, then its delete of the input failed
+      const ports = fakePorts();
+      const event = upload(ports, 'slow.png', PNG);
+      ports.fault = (call) =>
+        call === 'readPrefix' && ports.calls.filter((c) => c === 'readPrefix').length === 1
+          ? new TransientError('503')
+          : call === 'deleteObject'
+            ? new TransientError('500 InternalError')
+            : undefined;
+      const first = await processFile(event, message(5), config, ports.deps);
+      expect(first.kind).toBe('failed');
+      const quarantineKey = quarantineKeyOf('slow.png', event.uploadId);
+      expect([ports.has(INPUT, 'slow.png'), ports.has(QUARANTINE, quarantineKey)]).toEqual([true, true]);
+
+      // Act: the message comes back without faults; the file itself would now be accepted
+      ports.fault = undefined;
+      const outcome = await processFile(event, again, config, ports.deps);
+
+      // Assess: the earlier decision stands, and the bytes are in exactly one place, the one recorded
+      expect(outcome.kind).toBe('record');
+      if (outcome.kind !== 'record') return;
+      expect(outcome.record).toMatchObject({
+        status: FileStatus.QUARANTINED,
+        reason: QuarantineReason.PROCESSING_FAILED,
+        quarantineBucket: QUARANTINE,
+        quarantineKey,
+      });
+      expect([ports.has(INPUT, 'slow.png'), ports.has(QUARANTINE, quarantineKey)]).toEqual([false, true]);
+    },
+  );
+
+  it('on a first delivery of an accepted file, reads only the file: no record lookup, no quarantine read', async () => {
+    // Prepare: sent a second after the upload, as S3 does
+    const ports = fakePorts();
+    const event = upload(ports, 'fresh.png', PNG);
+    const first = { messageId: 'm1', receiveCount: 1, sentTimestampMs: Date.parse(EVENT_TIME) + 1000 };
+
+    // Act
+    const outcome = await processFile(event, first, config, ports.deps);
+
+    // Assess
+    expect(outcome.kind === 'record' && outcome.record.status).toBe(FileStatus.PROCESSED);
+    expect(ports.calls).toEqual(['readPrefix']);
   });
 });
 
