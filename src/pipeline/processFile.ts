@@ -4,7 +4,14 @@ import { FileStatus, OBJECT_METADATA, QuarantineReason } from './constants.ts';
 import { ObjectGoneError, PermanentError } from './errors.ts';
 import type { PolicyConfig } from './policy.ts';
 import type { Clock, LoggerPort, MetadataStore, ObjectHead, ObjectPrefix, ObjectStore } from './ports.ts';
-import { findOwnQuarantineCopy, type QuarantineLocation, quarantineUpload } from './quarantine.ts';
+import {
+  findOwnQuarantineCopy,
+  IN_PLACE_TAG,
+  IN_PLACE_TAG_VALUE,
+  type QuarantineLocation,
+  quarantineUpload,
+  REASON_TAG,
+} from './quarantine.ts';
 import { filePartitionKey, listIndexAttributes, uploadSortKey } from './recordKeys.ts';
 import type { S3ObjectEvent } from './s3Event.ts';
 import { type SniffResult, sniff } from './sniff.ts';
@@ -292,6 +299,57 @@ const completeEarlierMove = async (run: FileRun, own: OwnCopy): Promise<FileOutc
   return outcome;
 };
 
+/**
+ * The in-place twin of {@link completeEarlierMove}: an upload above `quarantineInPlaceBytes` is
+ * quarantined by tagging it where it is, so an earlier delivery that tagged it and then lost its record
+ * left it tagged in the input bucket — unreadable to users under the bucket policy. Its record is rebuilt
+ * from the tags rather than written PROCESSED for a file nobody may read. One GetObjectTagging, only for
+ * such large files and only when the message may have been acted on.
+ */
+const alreadyQuarantinedInPlace = async (
+  run: FileRun,
+  head: ObjectHead,
+): Promise<FileOutcome | undefined> => {
+  const { event, deps } = run;
+  const ref = {
+    bucket: event.bucket,
+    key: event.key,
+    ...(event.versionId ? { versionId: event.versionId } : {}),
+  };
+  const tags = await deps.objectStore.getObjectTags(ref);
+  const reason = tags[REASON_TAG] as QuarantineReason | undefined;
+  if (
+    tags[IN_PLACE_TAG] !== IN_PLACE_TAG_VALUE ||
+    !reason ||
+    !Object.values(QuarantineReason).includes(reason)
+  )
+    return undefined;
+  deps.logger.info('upload already quarantined in place by an earlier delivery', { ...run.log, reason });
+  return recorded(run, {
+    status: FileStatus.QUARANTINED,
+    head,
+    reason,
+    location: {
+      quarantineBucket: event.bucket,
+      quarantineKey: event.key,
+      ...(event.versionId ? { quarantineVersionId: event.versionId } : {}),
+      quarantinedInPlace: true,
+    },
+  });
+};
+
+/**
+ * For a file the policy accepts on a redelivery or a replay: the quarantine an earlier delivery made or
+ * began for this upload (in place for large files, else a copy in the quarantine bucket), completed and
+ * recorded; undefined when there is none (the usual case: the file is PROCESSED).
+ */
+const earlierQuarantine = async (run: FileRun, head: ObjectHead): Promise<FileOutcome | undefined> => {
+  const inPlaceAbove = run.config.quarantineInPlaceBytes;
+  if (inPlaceAbove !== undefined && head.size > inPlaceAbove) return alreadyQuarantinedInPlace(run, head);
+  const own = await readOwnQuarantineCopy(run);
+  return own ? completeEarlierMove(run, own) : undefined;
+};
+
 /** One ranged GET (a head for a 0-byte object: a range on it fails with 416). */
 const readFilePrefix = async (run: FileRun): Promise<ObjectPrefix> => {
   const { objectStore } = run.deps;
@@ -320,9 +378,8 @@ const inspectAndDecide = async (run: FileRun): Promise<FileOutcome> => {
   run.bytesRead += judged.bytesRead;
   const { verdict, attributes: policy } = judged;
   if (verdict.accepted) {
-    const own = mayHaveBeenActedOn(run) ? await readOwnQuarantineCopy(run) : undefined;
-    const completed = own ? await completeEarlierMove(run, own) : undefined;
-    if (completed) return completed;
+    const earlier = mayHaveBeenActedOn(run) ? await earlierQuarantine(run, prefix) : undefined;
+    if (earlier) return earlier;
     deps.logger.debug('file accepted', { ...run.log, mime: sniffed.mime, size: prefix.size });
     return recorded(run, { status: FileStatus.PROCESSED, head: prefix, sniffed, sniffMs, policy });
   }

@@ -219,6 +219,36 @@ describe('processFile on fake ports', () => {
     },
   );
 
+  it('records a large file that an earlier delivery quarantined in place as QUARANTINED, not PROCESSED', async () => {
+    // Prepare: files above 8 bytes are quarantined in place; the fallback tagged the PNG, then its record
+    // write was lost and the message went to the DLQ
+    const inPlace = { ...config, quarantineInPlaceBytes: 8 };
+    const ports = fakePorts();
+    const event = upload(ports, 'huge.png', PNG);
+    ports.fault = (call) =>
+      call === 'readPrefix' && ports.calls.filter((c) => c === 'readPrefix').length === 1
+        ? new TransientError('503')
+        : undefined;
+    const first = await processFile(event, message(5), inPlace, ports.deps);
+    expect(first.kind === 'record' && first.record.quarantinedInPlace).toBe(true);
+
+    // Act: replayed from the DLQ, no faults; the file itself would be accepted
+    ports.fault = undefined;
+    const replay = { messageId: 'm2', receiveCount: 1, sentTimestampMs: Date.parse(EVENT_TIME) + 600_000 };
+    const outcome = await processFile(event, replay, inPlace, ports.deps);
+
+    // Assess
+    expect(outcome.kind).toBe('record');
+    if (outcome.kind !== 'record') return;
+    expect(outcome.record).toMatchObject({
+      status: FileStatus.QUARANTINED,
+      reason: QuarantineReason.PROCESSING_FAILED,
+      quarantineBucket: INPUT,
+      quarantineKey: 'huge.png',
+      quarantinedInPlace: true,
+    });
+  });
+
   it('on a first delivery of an accepted file, reads only the file: no record lookup, no quarantine read', async () => {
     // Prepare: sent a second after the upload, as S3 does
     const ports = fakePorts();
