@@ -62,6 +62,10 @@ const s3Body = (event: S3ObjectEvent): string =>
     ],
   });
 
+/** True for the first readPrefix call of the run: the read that sends a last-receive file to the fallback. */
+const isFirstRead = (ports: ReturnType<typeof fakePorts>, call: string): boolean =>
+  call === 'readPrefix' && ports.calls.filter((c) => c === 'readPrefix').length === 1;
+
 const budgetOf = (ms: number) => {
   const end = Date.now() + ms;
   return { remainingMs: () => end - Date.now() };
@@ -192,7 +196,7 @@ describe('processFile on fake ports', () => {
       const ports = fakePorts();
       const event = upload(ports, 'slow.png', PNG);
       ports.fault = (call) =>
-        call === 'readPrefix' && ports.calls.filter((c) => c === 'readPrefix').length === 1
+        isFirstRead(ports, call)
           ? new TransientError('503')
           : call === 'deleteObject'
             ? new TransientError('500 InternalError')
@@ -225,10 +229,7 @@ describe('processFile on fake ports', () => {
     const inPlace = { ...config, quarantineInPlaceBytes: 8 };
     const ports = fakePorts();
     const event = upload(ports, 'huge.png', PNG);
-    ports.fault = (call) =>
-      call === 'readPrefix' && ports.calls.filter((c) => c === 'readPrefix').length === 1
-        ? new TransientError('503')
-        : undefined;
+    ports.fault = (call) => (isFirstRead(ports, call) ? new TransientError('503') : undefined);
     const first = await processFile(event, message(5), inPlace, ports.deps);
     expect(first.kind === 'record' && first.record.quarantinedInPlace).toBe(true);
 
