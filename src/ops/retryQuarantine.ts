@@ -24,7 +24,7 @@ export const exhaustedAlert = (files: readonly RetryOutcome[], maxRetries: numbe
   subject: `Silent Scalper: ${files.length} file(s) failed after ${maxRetries} retries`,
   message: [
     `${files.length} file(s) still failed after ${maxRetries} automatic retries and stay in quarantine (RETRY_EXHAUSTED).`,
-    'Fix the cause, then retry by hand: silent-scalper retry <key…>',
+    'Fix the cause, then retry by hand: silent-scalper retry [--bucket <bucket>] <key…>',
     '',
     ...files.map((f) => `- s3://${f.bucket}/${f.key}${f.detail ? ` — ${f.detail}` : ''}`),
   ].join('\n'),
