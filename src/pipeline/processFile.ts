@@ -4,7 +4,14 @@ import { FileStatus, OBJECT_METADATA, QuarantineReason } from './constants.ts';
 import { ObjectGoneError, PermanentError } from './errors.ts';
 import type { PolicyConfig } from './policy.ts';
 import type { Clock, LoggerPort, MetadataStore, ObjectHead, ObjectPrefix, ObjectStore } from './ports.ts';
-import { findOwnQuarantineCopy, type QuarantineLocation, quarantineUpload } from './quarantine.ts';
+import {
+  findOwnQuarantineCopy,
+  IN_PLACE_TAG,
+  IN_PLACE_TAG_VALUE,
+  type QuarantineLocation,
+  quarantineUpload,
+  REASON_TAG,
+} from './quarantine.ts';
 import { filePartitionKey, listIndexAttributes, uploadSortKey } from './recordKeys.ts';
 import type { S3ObjectEvent } from './s3Event.ts';
 import { type SniffResult, sniff } from './sniff.ts';
@@ -143,6 +150,27 @@ const recorded = (run: FileRun, facts: RecordFacts): FileOutcome => ({
 });
 
 /**
+ * A message SQS sent this long after its S3 event is a replay or a redrive from the DLQ: S3 sends event
+ * notifications within seconds (https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html),
+ * while a message reaches the DLQ only after `maxReceives` − 1 visibility timeouts (4 × 6 min at the
+ * defaults; 4 × 18 s with the 3 s function timeout of the faults e2e). A redriven or replayed message is a new message to
+ * SQS (new SentTimestamp, receive count 1), so its receive count cannot tell. A genuine notification
+ * delayed longer only costs the checks below (one query and at most one GET).
+ */
+const REPLAY_AFTER_MS = 60_000;
+
+/**
+ * True when an earlier delivery may already have acted on this upload: a redelivery (receive count > 1)
+ * or a replay from the DLQ. Only then are the final record and a quarantine copy looked for, so a first
+ * delivery pays for neither.
+ */
+const mayHaveBeenActedOn = (run: FileRun): boolean => {
+  if (run.message.receiveCount > 1) return true;
+  const eventMs = Date.parse(run.event.eventTime);
+  return Number.isFinite(eventMs) && run.message.sentTimestampMs - eventMs > REPLAY_AFTER_MS;
+};
+
+/**
  * The upload's final record, if one was written by an earlier delivery (same key, event time and upload
  * id). Every record the pipeline writes is final (PROCESSED, QUARANTINED or GONE).
  */
@@ -208,6 +236,31 @@ const readOwnQuarantineCopy = async (
   return own;
 };
 
+/** Our own quarantine copy of THIS upload, read by {@link readOwnQuarantineCopy}. */
+type OwnCopy = NonNullable<Awaited<ReturnType<typeof readOwnQuarantineCopy>>>;
+
+/**
+ * The QUARANTINED record an earlier delivery's move stands for, rebuilt from the copy it made (reason,
+ * error and time are on the copy's metadata); undefined when the copy names no reason we know.
+ */
+const recordFromOwnCopy = async (run: FileRun, own: OwnCopy): Promise<FileOutcome | undefined> => {
+  const { copy } = own;
+  const reason = copy.metadata[OBJECT_METADATA.reason] as QuarantineReason | undefined;
+  if (!reason || !Object.values(QuarantineReason).includes(reason)) return undefined;
+  const sniffed = await sniff(copy.bytes, run.event.key);
+  const quarantinedAt = Date.parse(copy.metadata[OBJECT_METADATA.quarantinedAt] ?? '');
+  const error = copy.metadata[OBJECT_METADATA.error];
+  return recorded(run, {
+    status: FileStatus.QUARANTINED,
+    head: copy,
+    sniffed,
+    reason,
+    ...(error ? { error } : {}),
+    location: own.location,
+    ...(Number.isNaN(quarantinedAt) ? {} : { processedAtMs: quarantinedAt }),
+  });
+};
+
 /**
  * The object is gone. If our quarantine copy of THIS upload exists, the file was already quarantined
  * (a redelivered or duplicate event after the move, or a copy whose answer was lost): rebuild that record
@@ -215,25 +268,86 @@ const readOwnQuarantineCopy = async (
  */
 const goneOrAlreadyQuarantined = async (run: FileRun): Promise<FileOutcome> => {
   const own = await readOwnQuarantineCopy(run);
-  const copy = own?.copy;
-  const reason = copy?.metadata[OBJECT_METADATA.reason] as QuarantineReason | undefined;
-  if (own && copy && reason && Object.values(QuarantineReason).includes(reason)) {
-    const sniffed = await sniff(copy.bytes, run.event.key);
-    const quarantinedAt = Date.parse(copy.metadata[OBJECT_METADATA.quarantinedAt] ?? '');
-    run.deps.logger.info('object already quarantined by an earlier delivery', { ...run.log, reason });
-    const error = copy.metadata[OBJECT_METADATA.error];
-    return recorded(run, {
-      status: FileStatus.QUARANTINED,
-      head: copy,
-      sniffed,
-      reason,
-      ...(error ? { error } : {}),
-      location: own.location,
-      ...(Number.isNaN(quarantinedAt) ? {} : { processedAtMs: quarantinedAt }),
-    });
+  const rebuilt = own ? await recordFromOwnCopy(run, own) : undefined;
+  if (rebuilt) {
+    run.deps.logger.info('object already quarantined by an earlier delivery', run.log);
+    return rebuilt;
   }
   run.deps.logger.info('object no longer exists', run.log);
   return recorded(run, { status: FileStatus.GONE, ...(run.head ? { head: run.head } : {}) });
+};
+
+/**
+ * An earlier delivery began moving this upload to quarantine (its copy exists) and did not finish: the
+ * delete of the input failed, or the invocation crashed or timed out in between, and the message came
+ * back (redelivered, or replayed from the DLQ). The earlier decision stands and the move is completed —
+ * the input object is deleted, pinned to this upload — rather than the copy being deleted: a concurrent
+ * delivery of the same message may be finishing that very move, and deleting its copy would lose the
+ * file. A PROCESSING_FAILED file is then retried from quarantine like any other. Without this, the file
+ * would end PROCESSED with a stray copy in quarantine (seen in the faults e2e, 1 file in 8 runs).
+ */
+const completeEarlierMove = async (run: FileRun, own: OwnCopy): Promise<FileOutcome | undefined> => {
+  const outcome = await recordFromOwnCopy(run, own);
+  if (!outcome) return undefined;
+  const { event } = run;
+  await run.deps.objectStore.deleteObject({
+    bucket: event.bucket,
+    key: event.key,
+    ...(event.versionId ? { versionId: event.versionId } : run.ifMatch ? { ifMatch: run.ifMatch } : {}),
+  });
+  run.deps.logger.info('completed the quarantine an earlier delivery began', run.log);
+  return outcome;
+};
+
+/**
+ * The in-place twin of {@link completeEarlierMove}: an upload above `quarantineInPlaceBytes` is
+ * quarantined by tagging it where it is, so an earlier delivery that tagged it and then lost its record
+ * left it tagged in the input bucket — unreadable to users under the bucket policy. Its record is rebuilt
+ * from the tags rather than written PROCESSED for a file nobody may read. One GetObjectTagging, only for
+ * such large files and only when the message may have been acted on.
+ */
+const alreadyQuarantinedInPlace = async (
+  run: FileRun,
+  head: ObjectHead,
+): Promise<FileOutcome | undefined> => {
+  const { event, deps } = run;
+  const ref = {
+    bucket: event.bucket,
+    key: event.key,
+    ...(event.versionId ? { versionId: event.versionId } : {}),
+  };
+  const tags = await deps.objectStore.getObjectTags(ref);
+  const reason = tags[REASON_TAG] as QuarantineReason | undefined;
+  if (
+    tags[IN_PLACE_TAG] !== IN_PLACE_TAG_VALUE ||
+    !reason ||
+    !Object.values(QuarantineReason).includes(reason)
+  )
+    return undefined;
+  deps.logger.info('upload already quarantined in place by an earlier delivery', { ...run.log, reason });
+  return recorded(run, {
+    status: FileStatus.QUARANTINED,
+    head,
+    reason,
+    location: {
+      quarantineBucket: event.bucket,
+      quarantineKey: event.key,
+      ...(event.versionId ? { quarantineVersionId: event.versionId } : {}),
+      quarantinedInPlace: true,
+    },
+  });
+};
+
+/**
+ * For a file the policy accepts on a redelivery or a replay: the quarantine an earlier delivery made or
+ * began for this upload (in place for large files, else a copy in the quarantine bucket), completed and
+ * recorded; undefined when there is none (the usual case: the file is PROCESSED).
+ */
+const earlierQuarantine = async (run: FileRun, head: ObjectHead): Promise<FileOutcome | undefined> => {
+  const inPlaceAbove = run.config.quarantineInPlaceBytes;
+  if (inPlaceAbove !== undefined && head.size > inPlaceAbove) return alreadyQuarantinedInPlace(run, head);
+  const own = await readOwnQuarantineCopy(run);
+  return own ? completeEarlierMove(run, own) : undefined;
 };
 
 /** One ranged GET (a head for a 0-byte object: a range on it fails with 416). */
@@ -264,6 +378,8 @@ const inspectAndDecide = async (run: FileRun): Promise<FileOutcome> => {
   run.bytesRead += judged.bytesRead;
   const { verdict, attributes: policy } = judged;
   if (verdict.accepted) {
+    const earlier = mayHaveBeenActedOn(run) ? await earlierQuarantine(run, prefix) : undefined;
+    if (earlier) return earlier;
     deps.logger.debug('file accepted', { ...run.log, mime: sniffed.mime, size: prefix.size });
     return recorded(run, { status: FileStatus.PROCESSED, head: prefix, sniffed, sniffMs, policy });
   }
@@ -349,9 +465,9 @@ const goneAfterFailure = async (run: FileRun): Promise<FileOutcome> => {
 
 /** The normal path: a redelivery first looks for the upload's final record, then the file is inspected. */
 const processOnce = async (run: FileRun): Promise<FileOutcome> => {
-  // A redelivered message whose file an earlier delivery finished (its delete failed, or its invocation
-  // ended before the delete) is acknowledged as it is: nothing is moved, nothing is rewritten.
-  if (run.message.receiveCount > 1) {
+  // A redelivered or replayed message whose file an earlier delivery finished (its delete failed, or its
+  // invocation ended before the delete) is acknowledged as it is: nothing is moved, nothing is rewritten.
+  if (mayHaveBeenActedOn(run)) {
     const existing = await findFinalRecord(run);
     if (existing) return alreadyFinished(run, existing);
   }

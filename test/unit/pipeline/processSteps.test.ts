@@ -30,6 +30,8 @@ const config: IngestPipelineConfig & FileProcessingConfig = {
   policy: compilePolicy(undefined, { maxFileSizeBytes: 1024 * 1024, blockedTypes: ['exe'] }),
 };
 
+const EVENT_TIME = '2026-12-01T10:00:00.000Z';
+
 /** An upload in the fake input bucket and the event S3 would send for it. */
 const upload = (ports: ReturnType<typeof fakePorts>, key: string, bytes: Uint8Array): S3ObjectEvent => {
   const eTag = ports.put(INPUT, key, bytes);
@@ -39,7 +41,7 @@ const upload = (ports: ReturnType<typeof fakePorts>, key: string, bytes: Uint8Ar
     key,
     size: bytes.length,
     eTag,
-    eventTime: '2026-12-01T10:00:00.000Z',
+    eventTime: EVENT_TIME,
     uploadId: `e:${eTag}`,
   };
 };
@@ -59,6 +61,10 @@ const s3Body = (event: S3ObjectEvent): string =>
       },
     ],
   });
+
+/** True for the first readPrefix call of the run: the read that sends a last-receive file to the fallback. */
+const isFirstRead = (ports: ReturnType<typeof fakePorts>, call: string): boolean =>
+  call === 'readPrefix' && ports.calls.filter((c) => c === 'readPrefix').length === 1;
 
 const budgetOf = (ms: number) => {
   const end = Date.now() + ms;
@@ -175,6 +181,87 @@ describe('processFile on fake ports', () => {
       status: FileStatus.QUARANTINED,
       reason: QuarantineReason.BLOCKED_TYPE,
     });
+  });
+
+  it.each([
+    ['redelivered', message(2, 'm2')],
+    [
+      'replayed from the DLQ',
+      { messageId: 'm3', receiveCount: 1, sentTimestampMs: Date.parse(EVENT_TIME) + 600_000 },
+    ],
+  ])(
+    'completes a quarantine an earlier delivery began when the message is %s, never leaving a stray copy',
+    async (_, again) => {
+      // Prepare: the last-receive fallback copied the PNG to quarantine, then its delete of the input failed
+      const ports = fakePorts();
+      const event = upload(ports, 'slow.png', PNG);
+      ports.fault = (call) =>
+        isFirstRead(ports, call)
+          ? new TransientError('503')
+          : call === 'deleteObject'
+            ? new TransientError('500 InternalError')
+            : undefined;
+      const first = await processFile(event, message(5), config, ports.deps);
+      expect(first.kind).toBe('failed');
+      const quarantineKey = quarantineKeyOf('slow.png', event.uploadId);
+      expect([ports.has(INPUT, 'slow.png'), ports.has(QUARANTINE, quarantineKey)]).toEqual([true, true]);
+
+      // Act: the message comes back without faults; the file itself would now be accepted
+      ports.fault = undefined;
+      const outcome = await processFile(event, again, config, ports.deps);
+
+      // Assess: the earlier decision stands, and the bytes are in exactly one place, the one recorded
+      expect(outcome.kind).toBe('record');
+      if (outcome.kind !== 'record') return;
+      expect(outcome.record).toMatchObject({
+        status: FileStatus.QUARANTINED,
+        reason: QuarantineReason.PROCESSING_FAILED,
+        quarantineBucket: QUARANTINE,
+        quarantineKey,
+      });
+      expect([ports.has(INPUT, 'slow.png'), ports.has(QUARANTINE, quarantineKey)]).toEqual([false, true]);
+    },
+  );
+
+  it('records a large file that an earlier delivery quarantined in place as QUARANTINED, not PROCESSED', async () => {
+    // Prepare: files above 8 bytes are quarantined in place; the fallback tagged the PNG, then its record
+    // write was lost and the message went to the DLQ
+    const inPlace = { ...config, quarantineInPlaceBytes: 8 };
+    const ports = fakePorts();
+    const event = upload(ports, 'huge.png', PNG);
+    ports.fault = (call) => (isFirstRead(ports, call) ? new TransientError('503') : undefined);
+    const first = await processFile(event, message(5), inPlace, ports.deps);
+    expect(first.kind === 'record' && first.record.quarantinedInPlace).toBe(true);
+
+    // Act: replayed from the DLQ, no faults; the file itself would be accepted
+    ports.fault = undefined;
+    const replay = { messageId: 'm2', receiveCount: 1, sentTimestampMs: Date.parse(EVENT_TIME) + 600_000 };
+    const outcome = await processFile(event, replay, inPlace, ports.deps);
+
+    // Assess
+    expect(outcome.kind).toBe('record');
+    if (outcome.kind !== 'record') return;
+    expect(outcome.record).toMatchObject({
+      status: FileStatus.QUARANTINED,
+      reason: QuarantineReason.PROCESSING_FAILED,
+      quarantineBucket: INPUT,
+      quarantineKey: 'huge.png',
+      quarantinedInPlace: true,
+    });
+  });
+
+  it('on a first delivery of an accepted file, reads only the file: no record lookup, no quarantine read', async () => {
+    // Prepare: sent a second after the upload, as S3 does
+    const ports = fakePorts();
+    const event = upload(ports, 'fresh.png', PNG);
+    const first = { messageId: 'm1', receiveCount: 1, sentTimestampMs: Date.parse(EVENT_TIME) + 1000 };
+
+    // Act
+    const outcome = await processFile(event, first, config, ports.deps);
+
+    // Assess
+    expect(outcome.kind === 'record' && outcome.record.status).toBe(FileStatus.PROCESSED);
+    expect(ports.calls).toEqual(['readPrefix']);
   });
 });
 
