@@ -84,7 +84,8 @@ export interface SilentScalperPipelineProps {
   /**
    * Several buckets and/or prefixes feeding the one pipeline, each with its own notification. Not together
    * with {@link inputBucket} or {@link notificationFilter}. The first source's bucket is the "input bucket"
-   * of the stack outputs, the automatic quarantine retry and `silent-scalper retry`.
+   * of the stack outputs and `silent-scalper verify`; the automatic quarantine retry and
+   * `silent-scalper retry` put each file back into the source bucket it came from.
    * @default one source: {@link inputBucket} (or a new bucket) with {@link notificationFilter}
    */
   readonly sources?: readonly PipelineSource[];
@@ -139,7 +140,7 @@ export class SilentScalperPipeline extends Construct {
   public readonly options: StackOptions;
   /** Every place uploads come from, in the order given; the first one is the primary. */
   public readonly sources: readonly PipelineSource[];
-  /** The primary input bucket (the first source's): stack outputs, retries and `verify` use it. */
+  /** The primary input bucket (the first source's): the stack outputs and `verify` use it. */
   public readonly inputBucket: IBucket;
   /** The input bucket the pipeline created, when none was given. */
   public readonly createdInputBucket?: SecureBucket;
@@ -379,11 +380,13 @@ export class SilentScalperPipeline extends Construct {
       this.createQuarantineAdminRole(
         props.quarantineAdminTrustedPrincipalArns,
         this.permissionOptions(inputBuckets),
+        inputBuckets,
       ).roleArn;
     this.quarantineBucket.allowObjectAccess(this.quarantineAdminRoleArn);
 
     this.retry = new QuarantineRetry(this, 'QuarantineRetry', {
       inputBucket: { bucket: this.inputBucket },
+      sourceBuckets: inputBuckets,
       inputBucketVersioned: this.createdInputBucket === undefined,
       quarantineBucket: this.quarantineBucket,
       table: this.metadataTable.table,
@@ -394,10 +397,11 @@ export class SilentScalperPipeline extends Construct {
     });
     this.retryFunction = this.retry.function.function;
     Validations.of(this.retry.function.role).acknowledge(
-      {
-        id: objectWildcardFinding(this, this.inputBucket),
-        reason: 'A retried file goes back under its original, arbitrary key, in this one input bucket only.',
-      },
+      ...inputBuckets.map((bucket) => ({
+        id: objectWildcardFinding(this, bucket),
+        reason:
+          'A retried file goes back under its original, arbitrary key, into the source bucket it came from only.',
+      })),
       {
         id: objectWildcardFinding(this, this.quarantineBucket.bucket),
         reason:
@@ -535,9 +539,9 @@ export class SilentScalperPipeline extends Construct {
   private createQuarantineAdminRole(
     trustedPrincipalArns: readonly string[] | undefined,
     options: IngestPermissionOptions,
+    inputBuckets: readonly IBucket[],
   ): Role {
     const quarantine = this.quarantineBucket.bucket;
-    const input = this.inputBucket;
     const assumedBy =
       trustedPrincipalArns && trustedPrincipalArns.length > 0
         ? new CompositePrincipal(...trustedPrincipalArns.map((arn) => new ArnPrincipal(arn)))
@@ -559,10 +563,11 @@ export class SilentScalperPipeline extends Construct {
         id: objectWildcardFinding(this, quarantine),
         reason: 'Quarantined object keys mirror arbitrary upload keys; access is limited to this one bucket.',
       },
-      {
-        id: objectWildcardFinding(this, input),
-        reason: 'A retried file goes back under its original, arbitrary key, in this one input bucket only.',
-      },
+      ...inputBuckets.map((bucket) => ({
+        id: objectWildcardFinding(this, bucket),
+        reason:
+          'A retried file goes back under its original, arbitrary key, into the source bucket it came from only.',
+      })),
     );
     return role;
   }

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../src/config/stackOutputs.ts';
@@ -104,6 +104,9 @@ export class SilentScalperStack extends Stack {
     const p = this.pipeline;
     const outputs: Record<(typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS], string> = {
       [STACK_OUTPUTS.inputBucketName]: p.inputBucket.bucketName,
+      [STACK_OUTPUTS.sourceBucketNames]: Fn.join(',', [
+        ...new Set(p.sources.map((source) => source.bucket.bucketName)),
+      ]),
       [STACK_OUTPUTS.quarantineBucketName]: p.quarantineBucket.bucket.bucketName,
       [STACK_OUTPUTS.ingestQueueUrl]: p.queue.queueUrl,
       [STACK_OUTPUTS.ingestQueueArn]: p.queue.queueArn,

@@ -24,8 +24,14 @@ export const RETRY_HANDLER_ENTRY = 'src/handlers/retryQuarantine.ts';
 
 /** Props of {@link QuarantineRetry}. */
 export interface QuarantineRetryProps {
-  /** The bucket retried files go back to (a SecureBucket, or any bucket wrapped as `{ bucket }`). */
+  /** The primary input bucket (a SecureBucket, or any bucket wrapped as `{ bucket }`). */
   readonly inputBucket: { readonly bucket: IBucket };
+  /**
+   * Every source bucket (the primary included): a retried file goes back to the bucket it came from,
+   * when that bucket is one of these; the function's role may write into these only.
+   * @default [inputBucket.bucket]
+   */
+  readonly sourceBuckets?: readonly IBucket[];
   /**
    * The input bucket may keep versions (one the pipeline did not create): releasing an in-place
    * quarantine then tags a version (`s3:…VersionTagging`). @default false
@@ -48,7 +54,7 @@ export interface QuarantineRetryProps {
 
 /**
  * Automatic quarantine retry: a function run on an EventBridge schedule that copies PROCESSING_FAILED
- * files back to the input bucket with exponential backoff, records RETRIED / RETRY_EXHAUSTED steps and
+ * files back to the source bucket each came from, with exponential backoff, records RETRIED / RETRY_EXHAUSTED steps and
  * alerts when retries are used up. Its role holds exactly what a pass does, as one inline policy, and
  * an alarm on its errors goes to the alerts topic.
  */
@@ -65,6 +71,7 @@ export class QuarantineRetry extends Construct {
     const policy = validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, ...props.policy });
     const input = props.inputBucket.bucket;
     const quarantine = props.quarantineBucket.bucket;
+    const sources = props.sourceBuckets ?? [input];
 
     this.function = new PipelineFunction(this, 'Retry', {
       entry: RETRY_HANDLER_ENTRY,
@@ -76,6 +83,8 @@ export class QuarantineRetry extends Construct {
         quarantineBucket: quarantine.bucketName,
         alertsTopicArn: props.topic.topicArn,
         inputBucket: input.bucketName,
+        // SOURCE_BUCKETS only with several sources: a one-source pipeline's environment stays as it was.
+        ...(sources.length > 1 ? { sourceBuckets: sources.map((b) => b.bucketName) } : {}),
         policy,
       }),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
@@ -87,7 +96,10 @@ export class QuarantineRetry extends Construct {
           tableArn: props.table.tableArn,
           topicArn: props.topic.topicArn,
         },
-        { inputBucketVersioned: props.inputBucketVersioned ?? false },
+        {
+          inputBucketVersioned: props.inputBucketVersioned ?? false,
+          sourceBucketArns: sources.map((b) => b.bucketArn),
+        },
       ).map((json) => PolicyStatement.fromJson(json)),
     });
     props.quarantineBucket.allowObjectAccess(this.function.role);

@@ -7,6 +7,7 @@ export const resourcesOfTarget = (target: Target): DashboardResources => ({
   queueUrl: target.ingestQueueUrl,
   dlqUrl: target.deadLetterQueueUrl,
   inputBucket: target.names.inputBucket,
+  sourceBuckets: target.sourceBuckets,
   quarantineBucket: target.names.quarantineBucket,
   ...(target.alertsTopicArn ? { topicArn: target.alertsTopicArn } : {}),
 });

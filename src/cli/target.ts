@@ -31,6 +31,12 @@ export interface Target {
   /** The stack the names came from (AWS, or an emulator with an explicit `--stack`). */
   readonly stack?: string;
   readonly names: ResourceNames;
+  /**
+   * Every source bucket, the primary (`names.inputBucket`) first: where `retry` may put files back. From
+   * the `SourceBucketNames` stack output; locally (and for a stack from before that output) the input
+   * bucket alone.
+   */
+  readonly sourceBuckets: readonly string[];
   readonly ingestQueueUrl: string;
   readonly deadLetterQueueUrl: string;
   /** Absent only locally when the topic has not been created. */
@@ -70,7 +76,9 @@ const lastSegment = (value: string, separator: string): string => value.split(se
 export const readStackOutputs = async (
   cloudFormation: CloudFormationClient,
   stack: string,
-): Promise<Pick<Target, 'names' | 'ingestQueueUrl' | 'deadLetterQueueUrl' | 'alertsTopicArn'>> => {
+): Promise<
+  Pick<Target, 'names' | 'sourceBuckets' | 'ingestQueueUrl' | 'deadLetterQueueUrl' | 'alertsTopicArn'>
+> => {
   const out = await cloudFormation.send(new DescribeStacksCommand({ StackName: stack }));
   const outputs = new Map(
     (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? ''] as const),
@@ -92,9 +100,15 @@ export const readStackOutputs = async (
   const ingestQueueUrl = get(STACK_OUTPUTS.ingestQueueUrl);
   const deadLetterQueueUrl = get(STACK_OUTPUTS.deadLetterQueueUrl);
   const alertsTopicArn = get(STACK_OUTPUTS.alertsTopicArn);
+  const inputBucket = get(STACK_OUTPUTS.inputBucketName);
+  const listed = (outputs.get(STACK_OUTPUTS.sourceBucketNames) ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   return {
+    sourceBuckets: [...new Set([inputBucket, ...listed])],
     names: {
-      inputBucket: get(STACK_OUTPUTS.inputBucketName),
+      inputBucket,
       quarantineBucket: get(STACK_OUTPUTS.quarantineBucketName),
       ingestQueue: lastSegment(ingestQueueUrl, '/'),
       deadLetterQueue: lastSegment(deadLetterQueueUrl, '/'),
@@ -157,7 +171,14 @@ const resolveLocal = async (clients: AwsClients, endpoint: string) => {
   if (!ingestQueueUrl || !deadLetterQueueUrl)
     throw new CliError(`${endpoint} answered GetQueueUrl without a URL: is it an AWS emulator?`);
   const alertsTopicArn = topic.status === 'fulfilled' ? topic.value : undefined;
-  return { names, ingestQueueUrl, deadLetterQueueUrl, ...(alertsTopicArn ? { alertsTopicArn } : {}) };
+  return {
+    names,
+    // Local mode provisions one input bucket: it is the only source.
+    sourceBuckets: [names.inputBucket],
+    ingestQueueUrl,
+    deadLetterQueueUrl,
+    ...(alertsTopicArn ? { alertsTopicArn } : {}),
+  };
 };
 
 /**

@@ -43,8 +43,10 @@ export interface IngestPermissionOptions {
   readonly inputBucketVersioned?: boolean;
   /**
    * Every bucket uploads land in (the construct's `sources`); the ingest function reads, moves and
-   * quarantines in place in each. The retry and the operator act on the primary input bucket only
-   * (docs/deploy.md). @default [arns.inputBucketArn]
+   * quarantines in place in each, and the retry function and the operator copy files back into (or
+   * release them in) each: a retried file goes back to the bucket it came from (docs/deploy.md,
+   * "Permissions"). Whole buckets, not the sources' prefixes: see {@link sourceObjectsOf}.
+   * @default [arns.inputBucketArn]
    */
   readonly sourceBucketArns?: readonly string[];
   /** KMS keys of SSE-KMS input buckets: reading their objects needs `kms:Decrypt`. @default none */
@@ -57,6 +59,23 @@ export const PIPELINE_ROLES = ['ingest', 'retry', 'operator'] as const;
 export type PipelineRole = (typeof PIPELINE_ROLES)[number];
 
 const objects = (bucketArn: string): string => `${bucketArn}/*`;
+
+/** The source buckets' ARNs: the construct's `sources`, or the primary input bucket alone. */
+const sourceBucketsOf = (
+  arns: Pick<PipelineArns, 'inputBucketArn'>,
+  options: Pick<IngestPermissionOptions, 'sourceBucketArns'>,
+): string[] => [...(options.sourceBucketArns ?? [arns.inputBucketArn])];
+
+/**
+ * The objects of every source bucket. Decision: whole buckets, not `<bucket>/<prefix>*<suffix>` for a
+ * source with filters, for every role alike: the ingest function already acts on whole source buckets,
+ * and a narrower retry grant would only turn a record outside the filters into an AccessDenied at copy
+ * time instead of the clear `not-a-source` refusal the code gives (its source check is per bucket).
+ */
+const sourceObjectsOf = (
+  arns: Pick<PipelineArns, 'inputBucketArn'>,
+  options: Pick<IngestPermissionOptions, 'sourceBucketArns'>,
+): string[] => sourceBucketsOf(arns, options).map(objects);
 
 const statement = (Sid: string, Action: string[], Resource: string[]): PermissionStatement => ({
   Sid,
@@ -75,8 +94,8 @@ export const ingestStatements = (
   options: IngestPermissionOptions = {},
 ): PermissionStatement[] => {
   const versioned = options.inputBucketVersioned ?? false;
-  const sources = [...(options.sourceBucketArns ?? [arns.inputBucketArn])];
-  const sourceObjects = sources.map(objects);
+  const sources = sourceBucketsOf(arns, options);
+  const sourceObjects = sourceObjectsOf(arns, options);
   const keys = options.inputKeyArns ?? [];
   return [
     statement(
@@ -160,20 +179,20 @@ export const ingestStatements = (
  * Releasing an upload quarantined in place replaces its tags (read first); the key form's
  * s3:PutObjectTagging is already in the copy-back statement, so only the rest is added here.
  */
-const releaseInPlace = (inputBucketArn: string, versioned: boolean): PermissionStatement =>
+const releaseInPlace = (sourceObjects: string[], versioned: boolean): PermissionStatement =>
   statement(
     'ReleaseInPlaceQuarantine',
     [
       's3:GetObjectTagging',
       ...(versioned ? ['s3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'] : []),
     ],
-    [objects(inputBucketArn)],
+    sourceObjects,
   );
 
 /** The scheduled quarantine retry function's statements (besides writing its own logs). */
 export const retryStatements = (
   arns: Pick<PipelineArns, 'inputBucketArn' | 'quarantineBucketArn' | 'tableArn' | 'topicArn'>,
-  options: Pick<IngestPermissionOptions, 'inputBucketVersioned'> = {},
+  options: Pick<IngestPermissionOptions, 'inputBucketVersioned' | 'sourceBucketArns'> = {},
 ): PermissionStatement[] => [
   statement(
     // HeadObject and the copy's source read are s3:GetObject, and s3:GetObjectVersion when pinned to the
@@ -191,18 +210,19 @@ export const retryStatements = (
   ),
   statement(
     // HeadObject first (never overwrite a newer upload), then CopyObject with If-None-Match and the
-    // attempt tag; AbortMultipartUpload cleans up a failed copy of a file over 5 GiB.
+    // attempt tag; AbortMultipartUpload cleans up a failed copy of a file over 5 GiB. Into each source
+    // bucket: a retried file goes back to the bucket its record names.
     'CopyBackToInput',
     ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
-    [objects(arns.inputBucketArn)],
+    sourceObjectsOf(arns, options),
   ),
-  releaseInPlace(arns.inputBucketArn, options.inputBucketVersioned ?? false),
+  releaseInPlace(sourceObjectsOf(arns, options), options.inputBucketVersioned ?? false),
   statement(
     // Without s3:ListBucket a HEAD of a missing key answers 403, not 404
     // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, "Permissions").
     'ListSoMissingObjectsRead404',
     ['s3:ListBucket'],
-    [arns.inputBucketArn, arns.quarantineBucketArn],
+    [...sourceBucketsOf(arns, options), arns.quarantineBucketArn],
   ),
   statement(
     // The byStatus index lists quarantines; the table itself holds each file's history.
@@ -220,14 +240,14 @@ export const retryStatements = (
  */
 export const operatorStatements = (
   arns: PipelineArns,
-  options: Pick<IngestPermissionOptions, 'inputBucketVersioned'> = {},
+  options: Pick<IngestPermissionOptions, 'inputBucketVersioned' | 'sourceBucketArns'> = {},
 ): PermissionStatement[] => [
   // The CLI finds the buckets, queues and table from this stack's outputs.
   statement('ReadStackOutputs', ['cloudformation:DescribeStacks'], [arns.stackId]),
   statement(
     'ListBucketsSoMissingObjectsRead404',
     ['s3:ListBucket'],
-    [arns.quarantineBucketArn, arns.inputBucketArn],
+    [arns.quarantineBucketArn, ...sourceBucketsOf(arns, options)],
   ),
   // Inspect (HEAD/GET, the copy's source read) and remove after a retry, each pinned to the version the
   // record names (the Version forms; key forms for records from before the bucket was versioned).
@@ -238,12 +258,13 @@ export const operatorStatements = (
   ),
   statement(
     // HEAD first, then the tagged copy with If-None-Match (a newer upload of the key is never
-    // overwritten); a copy over 5 GiB goes in parts, and a failed one must be aborted.
+    // overwritten); a copy over 5 GiB goes in parts, and a failed one must be aborted. Into each source
+    // bucket, like the retry function.
     'RetryToInput',
     ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
-    [objects(arns.inputBucketArn)],
+    sourceObjectsOf(arns, options),
   ),
-  releaseInPlace(arns.inputBucketArn, options.inputBucketVersioned ?? false),
+  releaseInPlace(sourceObjectsOf(arns, options), options.inputBucketVersioned ?? false),
   statement('ReadFileHistory', ['dynamodb:Query'], [arns.tableArn, ...tableIndexArns(arns.tableArn)]),
   statement('RecordRetrySteps', ['dynamodb:PutItem'], [arns.tableArn]),
   statement('AlertRetryExhausted', ['sns:Publish'], [arns.topicArn]),

@@ -9,6 +9,7 @@ export const RETRY_ENV = {
   quarantineBucket: HANDLER_ENV.quarantineBucket,
   alertsTopicArn: HANDLER_ENV.alertsTopicArn,
   inputBucket: 'INPUT_BUCKET',
+  sourceBuckets: 'SOURCE_BUCKETS',
   maxRetries: 'RETRY_MAX_RETRIES',
   baseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
   lookbackHours: 'RETRY_LOOKBACK_HOURS',
@@ -40,9 +41,40 @@ export interface RetryConfig extends RetryPolicy {
   readonly metadataTable: string;
   readonly quarantineBucket: string;
   readonly alertsTopicArn: string;
-  /** Only files of this bucket are copied back (the function may write nowhere else). */
+  /** The primary input bucket (the first source). */
   readonly inputBucket: string;
+  /**
+   * Every source bucket, the primary first: a file is copied back into the bucket its record names only
+   * when it is one of these (the function may write nowhere else). From `SOURCE_BUCKETS`; without it,
+   * just `INPUT_BUCKET` (an environment from before several sources keeps its meaning).
+   */
+  readonly sourceBuckets: readonly string[];
 }
+
+/** An S3 bucket name's shape (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * `SOURCE_BUCKETS`: comma-separated bucket names, each a valid name, that must include `INPUT_BUCKET`
+ * (a list without the primary is a wiring mistake, not something to repair silently). Returned with the
+ * primary first and without duplicates.
+ */
+const parseSourceBuckets = (raw: string | undefined, inputBucket: string): string[] => {
+  if (raw === undefined) return [inputBucket];
+  const names = raw.split(',').map((name) => name.trim());
+  const bad = names.find((name) => !BUCKET_NAME.test(name));
+  if (bad !== undefined)
+    throw new ConfigError(
+      RETRY_ENV.sourceBuckets,
+      `must be comma-separated S3 bucket names (got ${bad === '' ? 'an empty entry' : `"${bad}"`})`,
+    );
+  if (!names.includes(inputBucket))
+    throw new ConfigError(
+      RETRY_ENV.sourceBuckets,
+      `must include ${RETRY_ENV.inputBucket} ("${inputBucket}"), the primary source`,
+    );
+  return [...new Set([inputBucket, ...names])];
+};
 
 /** Check a retry policy; throws {@link ConfigError} naming the field. */
 export const validateRetryPolicy = (policy: RetryPolicy): RetryPolicy => {
@@ -61,11 +93,13 @@ export const validateRetryPolicy = (policy: RetryPolicy): RetryPolicy => {
 /** Parse and validate the retry function's environment. Throws {@link ConfigError} naming the variable. */
 export const loadRetryConfig = (env: Env = process.env): RetryConfig => {
   const read = envReader(env);
+  const inputBucket = read.required(RETRY_ENV.inputBucket);
   return {
     metadataTable: read.required(RETRY_ENV.metadataTable),
     quarantineBucket: read.required(RETRY_ENV.quarantineBucket),
     alertsTopicArn: read.required(RETRY_ENV.alertsTopicArn),
-    inputBucket: read.required(RETRY_ENV.inputBucket),
+    inputBucket,
+    sourceBuckets: parseSourceBuckets(read.optional(RETRY_ENV.sourceBuckets), inputBucket),
     maxRetries: read.integer(RETRY_ENV.maxRetries, DEFAULT_RETRY_POLICY.maxRetries, 0, 20),
     baseDelaySeconds: read.integer(
       RETRY_ENV.baseDelaySeconds,
@@ -84,6 +118,8 @@ export const retryEnvironment = (args: {
   quarantineBucket: string;
   alertsTopicArn: string;
   inputBucket: string;
+  /** Every source bucket (the primary included); left out when there is only the primary. */
+  sourceBuckets?: readonly string[];
   policy?: Partial<RetryPolicy>;
 }): Record<string, string> => {
   const { policy, ...required } = args;

@@ -10,6 +10,11 @@ export const DEFAULT_STACK_NAME = 'SilentScalper';
 /** Keys of the stack outputs the CLI reads (CloudFormation `DescribeStacks` → `Outputs[].OutputKey`). */
 export const STACK_OUTPUTS = {
   inputBucketName: 'InputBucketName',
+  /**
+   * Every source bucket, comma-separated, the primary first: where `silent-scalper retry` may put files
+   * back. Optional for the CLI: a stack deployed before it existed has one source, its input bucket.
+   */
+  sourceBucketNames: 'SourceBucketNames',
   quarantineBucketName: 'QuarantineBucketName',
   ingestQueueUrl: 'IngestQueueUrl',
   ingestQueueArn: 'IngestQueueArn',

@@ -3,6 +3,7 @@ import { createS3ObjectStore } from '../adapters/s3ObjectStore.ts';
 import { createDynamoOpsStore } from '../ops/dynamoOpsStore.ts';
 import { replayDlq } from '../ops/replayDlq.ts';
 import { retryManual } from '../ops/retryManual.ts';
+import { retrySources } from '../ops/retrySources.ts';
 import { sqsReplayQueues } from '../ops/sqsReplayQueues.ts';
 import type { DashboardResources } from './resources.ts';
 
@@ -50,15 +51,18 @@ export const buildDashboardActions = (
   const store = createDynamoOpsStore(clients.dynamo, resources.tableName);
   return {
     retry: async (request) => {
-      if (request.bucket !== resources.inputBucket)
+      // The same refusal retryManual gives, said up front in the page's words.
+      const sources = retrySources(resources);
+      if (!sources.has(request.bucket))
         return {
           ok: false,
-          message: `only files of the input bucket ${resources.inputBucket} can be retried`,
+          message: `only files of the pipeline's source buckets (${[...sources].join(', ')}) can be retried`,
         };
       const summary = await retryManual(
-        { keys: [request.key] },
+        { keys: [request.key], bucket: request.bucket },
         {
           inputBucket: resources.inputBucket,
+          ...(resources.sourceBuckets ? { sourceBuckets: resources.sourceBuckets } : {}),
           quarantineBucket: resources.quarantineBucket,
           force: request.force,
         },
@@ -69,7 +73,7 @@ export const buildDashboardActions = (
       if (outcome.action === 'retried')
         return {
           ok: true,
-          message: `Retrying: copied back to the input bucket (attempt ${outcome.attempt ?? '?'})${outcome.detail ? `; ${outcome.detail}` : ''}`,
+          message: `Retrying: copied back to ${request.bucket === resources.inputBucket ? 'the input bucket' : `source bucket ${request.bucket}`} (attempt ${outcome.attempt ?? '?'})${outcome.detail ? `; ${outcome.detail}` : ''}`,
           details: summary,
         };
       return {

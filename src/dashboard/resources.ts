@@ -8,6 +8,8 @@ export interface DashboardResources {
   readonly queueUrl: string;
   readonly dlqUrl: string;
   readonly inputBucket: string;
+  /** Every source bucket (the primary included): Retry puts a file back into its own. @default [inputBucket] */
+  readonly sourceBuckets?: readonly string[];
   readonly quarantineBucket: string;
   /** For the alert a retry sends when retries are exhausted; absent locally when no topic exists. */
   readonly topicArn?: string;

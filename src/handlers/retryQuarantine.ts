@@ -36,6 +36,9 @@ export const buildRetryHandler = (
     for (const o of outcomes)
       if (o.action === 'retried' || o.action === 'exhausted' || o.action === 'failed')
         logger[o.action === 'failed' ? 'error' : 'info'](`file ${o.action}`, { ...o });
+      // Not a failure of the pass (it would alarm every pass until the record ages out of the lookback),
+      // but never silent: a record naming a bucket that is no source needs a person.
+      else if (o.why === 'not-a-source') logger.warn('file refused: its bucket is not a source', { ...o });
     logger.info('retry pass done', { ...counts });
     // A pass that could not reach a file is a failed invocation (an alarm on Errors sees it); the next
     // scheduled pass picks up where this one left off.

@@ -53,6 +53,12 @@ export interface CreateLocalPrincipalsOptions {
   readonly region: string;
   readonly resources: LocalResources;
   /**
+   * Every source bucket (the input bucket included), as the construct's `sources`: the roles' statements
+   * then cover each, like the stack's with several sources, and `uploader` may upload into each.
+   * @default [resources.inputBucket]
+   */
+  readonly sourceBuckets?: readonly string[];
+  /**
    * Change a role's statements before they are given (the statement-removal check drops one at a time).
    * @default none
    */
@@ -91,14 +97,16 @@ export const localDiscoveryStatements = (arns: PipelineArns): PermissionStatemen
 ];
 
 /** What `uploader` and `admin` hold; the roles' statements come from src/config/permissions.ts. */
-const outsideStatements = (arns: PipelineArns): Record<'uploader' | 'admin', PermissionStatement[]> => ({
+const outsideStatements = (
+  sourceBucketArns: readonly string[],
+): Record<'uploader' | 'admin', PermissionStatement[]> => ({
   uploader: [
     {
       Sid: 'UploadIntoInput',
       Effect: 'Allow',
       // Multipart uploads (the CLI's uploader above its part size) are s3:PutObject too.
       Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      Resource: [`${arns.inputBucketArn}/*`],
+      Resource: sourceBucketArns.map((arn) => `${arn}/*`),
     },
   ],
   admin: [{ Sid: 'AccountAdministrator', Effect: 'Allow', Action: ['*'], Resource: ['*'] }],
@@ -156,7 +164,10 @@ export const createLocalPrincipals = async (
   options: CreateLocalPrincipalsOptions,
 ): Promise<LocalPrincipals> => {
   const arns = localPipelineArns(options.resources, options.region);
-  const roles = pipelineStatements(arns);
+  const sourceBucketArns = (options.sourceBuckets ?? [options.resources.inputBucket]).map(
+    (name) => `arn:aws:s3:::${name}`,
+  );
+  const roles = pipelineStatements(arns, { sourceBucketArns });
   const iam = new IAMClient({
     region: options.region,
     endpoint: options.endpoint,
@@ -169,7 +180,7 @@ export const createLocalPrincipals = async (
       const statements = role === 'operator' ? [...given, ...localDiscoveryStatements(arns)] : given;
       entries.push([role, await ensureUser(iam, `${LOCAL_USER_PREFIX}${role}`, statements)]);
     }
-    for (const [who, statements] of Object.entries(outsideStatements(arns)))
+    for (const [who, statements] of Object.entries(outsideStatements(sourceBucketArns)))
       entries.push([who, await ensureUser(iam, `${LOCAL_USER_PREFIX}${who}`, statements)]);
     return Object.fromEntries(entries) as unknown as LocalPrincipals;
   } finally {

@@ -13,6 +13,7 @@ import { stepSortKey } from '../pipeline/recordKeys.ts';
 import type { FileRecord } from '../pipeline/types.ts';
 import type { HistoryWriter } from './ports.ts';
 import { stepDiscriminator } from './retryPolicy.ts';
+import { notASource } from './retrySources.ts';
 import type { RetryOutcome } from './retryTypes.ts';
 
 /** Metadata keys that describe the quarantine itself: dropped when the file goes back to the input bucket. */
@@ -36,9 +37,18 @@ export type RetryFileResult =
     }
   | {
       readonly status: 'skipped';
-      readonly why: 'missing' | 'input-occupied';
+      readonly why: 'missing' | 'input-occupied' | 'not-a-source';
       readonly detail: string;
     };
+
+/** Options of {@link retryFile}. */
+export interface RetryFileOptions {
+  readonly quarantineBucket: string;
+  /** The buckets a file may go back into (the pipeline's sources); the record's bucket must be one. */
+  readonly sources: ReadonlySet<string>;
+  readonly maxRetries?: number;
+  readonly manual?: boolean;
+}
 
 /** Collaborators of {@link retryFile}. */
 export interface RetryFileDeps {
@@ -70,7 +80,8 @@ export const quarantinedObjectOf = (
 });
 
 /**
- * Copy one quarantined upload back to its input key, which re-triggers the pipeline through the
+ * Copy one quarantined upload back to its key in the bucket it was uploaded to (the record's bucket, one
+ * of the pipeline's sources; any other is refused as `not-a-source`), which re-triggers the pipeline through the
  * bucket notification. The copy carries the original content type and user metadata (minus the
  * quarantine's own keys) with `attempt + 1`, so the handler records it and a retried file cannot loop.
  *
@@ -82,9 +93,13 @@ export const quarantinedObjectOf = (
  */
 export const retryFile = async (
   upload: FileRecord,
-  options: { readonly quarantineBucket: string; readonly maxRetries?: number; readonly manual?: boolean },
+  options: RetryFileOptions,
   deps: RetryFileDeps,
 ): Promise<RetryFileResult> => {
+  // Checked here, where the copy happens, whatever the caller filtered: the record's bucket comes from
+  // event data, the allowed set from configuration.
+  const refused = options.sources.has(upload.bucket) ? undefined : notASource(upload, options.sources);
+  if (refused) return { status: 'skipped', why: 'not-a-source', detail: refused.detail ?? '' };
   const source = quarantinedObjectOf(upload, options.quarantineBucket);
   const from = quarantineLocationText(upload) ?? `s3://${source.bucket}/${source.key}`;
   if (upload.quarantinedInPlace) return releaseInPlace(upload, source, from, options, deps);
@@ -226,6 +241,7 @@ export const retryOrPreview = async (
   deps: RetryFileDeps,
 ): Promise<RetryOutcome> => {
   const reason = upload.reason ? { reason: upload.reason } : {};
+  if (!options.sources.has(upload.bucket)) return notASource(upload, options.sources);
   if (options.dryRun) {
     const where = quarantineLocationText(quarantinedLocation(upload, options.quarantineBucket));
     return {

@@ -3,17 +3,20 @@ import { FileStatus, HistoryStep, type QuarantineReason } from '../pipeline/cons
 import type { FileRecord } from '../pipeline/types.ts';
 import { retryOrPreview } from './retryFile.ts';
 import { hasStepFor, isPolicyReason, latestUpload } from './retryPolicy.ts';
+import { notASource, type RetrySourceOptions, retrySources } from './retrySources.ts';
 import { type RetryDeps, type RetryOutcome, type RetrySummary, summarise } from './retryTypes.ts';
 
-/** Which files to retry by hand: keys of the input bucket, every quarantine with a reason, or all. */
+/**
+ * Which files to retry by hand: keys of one bucket (the primary input bucket unless `bucket` names
+ * another source), every quarantine with a reason, or all (of every source bucket).
+ */
 export type ManualRetrySelection =
-  | { readonly keys: readonly string[] }
+  | { readonly keys: readonly string[]; readonly bucket?: string }
   | { readonly reason: QuarantineReason }
   | { readonly all: true };
 
 /** Options of {@link retryManual}. */
-export interface ManualRetryOptions {
-  readonly inputBucket: string;
+export interface ManualRetryOptions extends RetrySourceOptions {
   readonly quarantineBucket: string;
   /** Also retry policy rejections (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH, NOT_ALLOWED, ARCHIVE_*). @default false */
   readonly force?: boolean;
@@ -31,13 +34,15 @@ const selectFiles = async (
   options: ManualRetryOptions,
   deps: RetryDeps,
 ): Promise<FileRef[]> => {
-  if ('keys' in selection)
-    return [...new Set(selection.keys)].map((key) => ({ bucket: options.inputBucket, key }));
+  if ('keys' in selection) {
+    const bucket = selection.bucket ?? options.inputBucket;
+    return [...new Set(selection.keys)].map((key) => ({ bucket, key }));
+  }
   const records = await deps.ledger.listQuarantined({ maxRecords: options.maxFiles ?? 10_000 });
   const seen = new Map<string, FileRef>();
   for (const r of records) {
     if ('reason' in selection && r.reason !== selection.reason) continue;
-    if (r.bucket !== options.inputBucket) continue;
+    // Files of every bucket are listed: those of a bucket that is no source are reported, not copied.
     seen.set(`${r.bucket}/${r.key}`, { bucket: r.bucket, key: r.key });
   }
   return [...seen.values()];
@@ -69,6 +74,9 @@ const retryOneByHand = async (
   options: ManualRetryOptions,
   deps: RetryDeps,
 ): Promise<RetryOutcome> => {
+  const sources = retrySources(options);
+  // Refused before any read: nothing about a bucket that is no source is looked up or touched.
+  if (!sources.has(file.bucket)) return notASource(file, sources);
   try {
     const history = await deps.ledger.fileHistory(file.bucket, file.key);
     const upload: FileRecord | undefined = latestUpload(history.uploads);
@@ -79,7 +87,12 @@ const retryOneByHand = async (
     return await retryOrPreview(
       upload,
       file,
-      { quarantineBucket: options.quarantineBucket, manual: true, dryRun: options.dryRun ?? false },
+      {
+        quarantineBucket: options.quarantineBucket,
+        sources,
+        manual: true,
+        dryRun: options.dryRun ?? false,
+      },
       { objects: deps.objects, history: deps.history, now: deps.now ?? Date.now },
     );
   } catch (error) {

@@ -6,12 +6,11 @@ import { stepSortKey } from '../pipeline/recordKeys.ts';
 import type { FileRecord } from '../pipeline/types.ts';
 import { retryOrPreview } from './retryFile.ts';
 import { decideAutomatic, latestUpload, retryDueAtMs, stepDiscriminator } from './retryPolicy.ts';
+import { notASource, type RetrySourceOptions, retrySources } from './retrySources.ts';
 import { type RetryDeps, type RetryOutcome, type RetrySummary, summarise } from './retryTypes.ts';
 
 /** Options of {@link retryQuarantine}. */
-export interface RetryPassOptions extends RetryPolicy {
-  /** Files of this bucket are retried (copied back into it); others are left alone. */
-  readonly inputBucket: string;
+export interface RetryPassOptions extends RetryPolicy, RetrySourceOptions {
   /** Where quarantined objects are, for records that do not say. */
   readonly quarantineBucket: string;
   /** Decide and report, change nothing. @default false */
@@ -25,18 +24,18 @@ export const exhaustedAlert = (files: readonly RetryOutcome[], maxRetries: numbe
   subject: `Silent Scalper: ${files.length} file(s) failed after ${maxRetries} retries`,
   message: [
     `${files.length} file(s) still failed after ${maxRetries} automatic retries and stay in quarantine (RETRY_EXHAUSTED).`,
-    'Fix the cause, then retry by hand: silent-scalper retry <key…>',
+    'Fix the cause, then retry by hand: silent-scalper retry [--bucket <bucket>] <key…>',
     '',
     ...files.map((f) => `- s3://${f.bucket}/${f.key}${f.detail ? ` — ${f.detail}` : ''}`),
   ].join('\n'),
   attributes: { status: [HistoryStep.RETRY_EXHAUSTED], reason: [QuarantineReason.PROCESSING_FAILED] },
 });
 
-/** The newest PROCESSING_FAILED quarantine of each file of the input bucket. */
-const newestProcessingFailed = (records: readonly FileRecord[], inputBucket: string): FileRecord[] => {
+/** The newest PROCESSING_FAILED quarantine of each file, whatever its bucket (sources are checked later). */
+const newestProcessingFailed = (records: readonly FileRecord[]): FileRecord[] => {
   const newest = new Map<string, FileRecord>();
   for (const record of records) {
-    if (record.reason !== QuarantineReason.PROCESSING_FAILED || record.bucket !== inputBucket) continue;
+    if (record.reason !== QuarantineReason.PROCESSING_FAILED) continue;
     const id = fileId(record);
     const known = newest.get(id);
     if (!known || record.sk > known.sk) newest.set(id, record);
@@ -130,7 +129,7 @@ const examineFile = async (
     return await retryOrPreview(
       upload,
       base,
-      { quarantineBucket, maxRetries, dryRun },
+      { quarantineBucket, maxRetries, dryRun, sources: retrySources(options) },
       { objects: deps.objects, history: deps.history, now },
     );
   } catch (error) {
@@ -157,8 +156,9 @@ const alertExhausted = async (
 /**
  * One automatic pass over the quarantine (run by the schedule in AWS and a timer in local mode).
  *
- * Files whose latest upload is QUARANTINED with PROCESSING_FAILED are copied back to the input bucket
- * once their backoff (`baseDelaySeconds × 2^attempt` after the quarantine) has passed, while
+ * Files whose latest upload is QUARANTINED with PROCESSING_FAILED are copied back to the bucket they were
+ * uploaded to (their record's `bucket`, which must be one of the configured sources: a file of any other
+ * bucket is reported `not-a-source` and left alone) once their backoff (`baseDelaySeconds × 2^attempt` after the quarantine) has passed, while
  * `attempt < maxRetries`. A file past that gets one RETRY_EXHAUSTED step — a conditional write, so two
  * racing passes cannot both record it — and the pass sends one alert listing such files. Policy
  * rejections are never retried here.
@@ -169,12 +169,19 @@ export const retryQuarantine = async (options: RetryPassOptions, deps: RetryDeps
   const since = new Date(startedAt - options.lookbackHours * 3_600_000).toISOString();
   // Several uploads of one file can be quarantined: read a few times the file budget of records.
   const records = await deps.ledger.listQuarantined({ since, maxRecords: options.maxFilesPerPass * 4 });
-  const newest = newestProcessingFailed(records, options.inputBucket);
-  const { waiting, toExamine } = splitByBackoff(newest, options, startedAt);
+  const sources = retrySources(options);
+  const newest = newestProcessingFailed(records);
+  // Refused before anything else: no history read, no room taken in the pass budget.
+  const refused = newest.filter((r) => !sources.has(r.bucket)).map((r) => notASource(r, sources));
+  const { waiting, toExamine } = splitByBackoff(
+    newest.filter((r) => sources.has(r.bucket)),
+    options,
+    startedAt,
+  );
   const limit = pLimit(deps.concurrency ?? 4);
   const examined = await Promise.all(
     toExamine.map((record) => limit(() => examineFile(record, options, deps, now))),
   );
-  const outcomes = [...waiting, ...examined];
+  const outcomes = [...refused, ...waiting, ...examined];
   return summarise(outcomes, options.dryRun ?? false, await alertExhausted(outcomes, options, deps));
 };

@@ -12,7 +12,9 @@ export type RetrySkipReason =
   | 'already-exhausted'
   | 'waiting'
   | 'missing'
-  | 'input-occupied';
+  | 'input-occupied'
+  /** The record names a bucket that is not one of the pipeline's sources: refused, nothing copied. */
+  | 'not-a-source';
 
 /** What happened to one file in a retry pass. */
 export interface RetryOutcome {

@@ -1,3 +1,4 @@
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import type { HandlerExecutionContext, InitializeHandler, MiddlewareStack } from '@smithy/types';
 import type { AwsClients } from '../../src/adapters/awsClients.ts';
 import { createAwsClients } from '../../src/adapters/awsClients.ts';
@@ -50,6 +51,12 @@ export interface EnforcedPipelineOptions {
   readonly deps?: (ingest: AwsClients, admin: AwsClients) => Partial<IngestDeps>;
   /** Wrap the real handler (to watch the events it gets). */
   readonly wrap?: (real: SqsBatchHandler) => SqsBatchHandler;
+  /**
+   * More source buckets besides the input bucket (the construct's `sources`): created, given their own
+   * notification to the ingest queue before enforcement, and covered by the roles' statements as the
+   * stack covers them. @default none
+   */
+  readonly extraSourceBuckets?: readonly string[];
   /** Change a role's statements before they are given (the statement-removal check). */
   readonly adjust?: (role: PipelineRole, statements: PermissionStatement[]) => PermissionStatement[];
 }
@@ -95,10 +102,23 @@ export const startEnforcedPipeline = async (options: EnforcedPipelineOptions): P
   const region = 'us-east-1';
   const bootstrap = createAwsClients({ endpoint: options.endpoint, region }, false);
   const resources = await provisionLocal({ clients: bootstrap, settings: options.settings });
+  const extra = options.extraSourceBuckets ?? [];
+  for (const bucket of extra) {
+    await bootstrap.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await bootstrap.s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: {
+          QueueConfigurations: [{ QueueArn: resources.queueArn, Events: ['s3:ObjectCreated:*'] }],
+        },
+      }),
+    );
+  }
   const principals = await createLocalPrincipals({
     endpoint: options.endpoint,
     region,
     resources,
+    ...(extra.length > 0 ? { sourceBuckets: [resources.inputBucket, ...extra] } : {}),
     ...(options.adjust ? { adjust: options.adjust } : {}),
   });
   await enforceIam(options.endpoint);

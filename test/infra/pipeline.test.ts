@@ -218,6 +218,63 @@ describe('SilentScalperPipeline in a stack of your own', () => {
     expect(queuePolicy).toContain('"arn:aws:s3:::acme-partner-drop"');
   });
 
+  it('with two source buckets: the retry function and the operator may copy back into both buckets’ objects, nothing more', () => {
+    // Act
+    const { stack, pipeline, template, findings } = userApp((s) => ({
+      sources: [
+        { bucket: Bucket.fromBucketArn(s, 'Dumps', 'arn:aws:s3:::acme-dumps'), prefix: 'crm/' },
+        { bucket: Bucket.fromBucketArn(s, 'Partner', 'arn:aws:s3:::acme-partner-drop') },
+      ],
+    }));
+
+    // Assess
+    expect(findings).toEqual([]);
+    const both = ['arn:aws:s3:::acme-dumps/*', 'arn:aws:s3:::acme-partner-drop/*'];
+    const quarantineArn = { 'Fn::GetAtt': [logicalId(stack, pipeline.quarantineBucket.bucket), 'Arn'] };
+    const adminRole = pipeline.node.findChild('QuarantineAdminRole');
+    const retry = roleStatements(template, stack, pipeline.retry.function.role);
+    const operator = roleStatements(template, stack, adminRole);
+    for (const [who, statements] of [
+      ['retry', retry],
+      ['operator', operator],
+    ] as const) {
+      const copyBack = who === 'retry' ? statements.CopyBackToInput : statements.RetryToInput;
+      expect(copyBack, who).toEqual(both);
+      expect(statements.ReleaseInPlaceQuarantine, who).toEqual(both);
+      // Every S3 resource the role names: the two sources and the quarantine bucket, and nothing else.
+      const s3Resources = Object.values(statements)
+        .flat()
+        .filter(
+          (r) =>
+            JSON.stringify(r).includes(':s3:') ||
+            JSON.stringify(r).includes(logicalId(stack, pipeline.quarantineBucket.bucket)),
+        );
+      const allowed = [
+        ...both,
+        'arn:aws:s3:::acme-dumps',
+        'arn:aws:s3:::acme-partner-drop',
+        quarantineArn,
+        { 'Fn::Join': ['', [quarantineArn, '/*']] },
+      ].map((r) => JSON.stringify(r));
+      expect(s3Resources.length, who).toBeGreaterThanOrEqual(8);
+      for (const resource of s3Resources) expect(allowed, who).toContain(JSON.stringify(resource));
+    }
+    expect(retry.ListSoMissingObjectsRead404).toEqual([
+      'arn:aws:s3:::acme-dumps',
+      'arn:aws:s3:::acme-partner-drop',
+      quarantineArn,
+    ]);
+    // The function learns the sources from SOURCE_BUCKETS (the primary first) besides INPUT_BUCKET.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          INPUT_BUCKET: 'acme-dumps',
+          SOURCE_BUCKETS: 'acme-dumps,acme-partner-drop',
+        }),
+      },
+    });
+  });
+
   it('refuses overlapping sources of one bucket and wildcard filters before creating anything', () => {
     const stack = new Stack(new App({ context: cdkJsonContext() }), 'TheirApp');
     const dumps: IBucket = Bucket.fromBucketName(stack, 'Dumps', 'acme-dumps');

@@ -105,6 +105,8 @@ describe('target resolution', () => {
       alertsTopic: 'SilentScalper-Alerts-9',
     });
     expect(target.ingestQueueUrl).toBe(`${base}/SilentScalper-IngestQueue-XYZ`);
+    // A stack from before the SourceBucketNames output has one source: its input bucket.
+    expect(target.sourceBuckets).toEqual(['silentscalper-inputbucket-abc']);
   });
 
   it('names the missing outputs of a stack deployed by another version', async () => {

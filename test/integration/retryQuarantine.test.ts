@@ -1,6 +1,11 @@
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients.ts';
 import { silentLogger } from '../../src/adapters/powertools.ts';
@@ -18,6 +23,7 @@ import { OBJECT_METADATA } from '../../src/pipeline/constants.ts';
 import { PermanentError } from '../../src/pipeline/errors.ts';
 import type { ObjectStore } from '../../src/pipeline/ports.ts';
 import { fileHistory } from '../../src/tracking/fileHistory.ts';
+import { encodeS3EventKey, realS3Record, s3EventBody } from '../helpers/events.ts';
 import {
   type LocalPipeline,
   prefixedNames,
@@ -262,6 +268,199 @@ describe('quarantine retry through the local pipeline (moto + runner + real hand
       expect(await story(pipeline, key)).toEqual(['QUARANTINED(0)', 'RETRIED', 'PROCESSED(1)']);
     } finally {
       await pipeline.runner.stop();
+    }
+  });
+});
+
+/**
+ * A pipeline fed by two sources, the input bucket and a partner bucket (its own notification to the same
+ * queue, as the construct's `sources` sets up), whose reads of planned keys fail once, whatever the bucket.
+ * `elsewhere` is a bucket that is no source: only a forged event names it.
+ */
+const startTwoSources = async (prefix: string, plan: Map<string, number>) => {
+  const clients = createAwsClients({ endpoint: moto().endpoint }, false);
+  const names = prefixedNames(prefix);
+  const partner = `${prefix}-partner`;
+  const elsewhere = `${prefix}-elsewhere`;
+  const real = createS3ObjectStore(clients.s3);
+  const failOnce: ObjectStore = {
+    ...real,
+    async readPrefix(ref) {
+      const left = plan.get(ref.key) ?? 0;
+      if (left > 0) {
+        plan.set(ref.key, left - 1);
+        throw new PermanentError(`injected: parser crashed on ${ref.key}`);
+      }
+      return real.readPrefix(ref);
+    },
+  };
+  const pipeline = await startLocalPipeline({
+    endpoint: moto().endpoint,
+    settings,
+    names,
+    tunables: { timeSafetyMarginMs: 1000 },
+    deps: { objectStore: failOnce },
+  });
+  const r = pipeline.resources;
+  for (const bucket of [partner, elsewhere])
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await clients.s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: partner,
+      NotificationConfiguration: {
+        QueueConfigurations: [{ QueueArn: r.queueArn, Events: ['s3:ObjectCreated:*'] }],
+      },
+    }),
+  );
+  const storyOf = async (bucket: string, key: string) =>
+    (await fileHistory(clients.dynamo, r.tableName, bucket, key)).entries.map((e) =>
+      e.recordType === 'STEP' ? e.step : `${e.status}(${e.attempt})`,
+    );
+  const exists = (bucket: string, key: string) =>
+    clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      () => false,
+    );
+  return { clients, pipeline, r, partner, elsewhere, storyOf, exists };
+};
+
+/** An S3 event for a bucket no notification names: what anyone allowed to send to the queue can forge. */
+const forgeEvent = async (clients: AwsClients, queueUrl: string, bucket: string, key: string) => {
+  const put = await clients.s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from('id,amount\n1,10\n') }),
+  );
+  await clients.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: s3EventBody(
+        realS3Record({
+          bucket,
+          encodedKey: encodeS3EventKey(key),
+          size: 15,
+          ...(put.ETag ? { eTag: put.ETag.replace(/"/g, '') } : {}),
+          eventTime: new Date().toISOString(),
+        }),
+      ),
+    }),
+  );
+};
+
+describe('quarantine retry with several sources (the construct’s `sources`)', () => {
+  it('the scheduled entry (SOURCE_BUCKETS) puts a second source’s file back into that bucket, and refuses a bucket that is no source', async () => {
+    // Prepare: one PROCESSING_FAILED file from the partner bucket, one from a forged event naming another bucket
+    const key = 'partner/invoice 7.csv';
+    const forged = 'forged/planted.csv';
+    const t = await startTwoSources(
+      'rq6',
+      new Map([
+        [key, 1],
+        [forged, 1],
+      ]),
+    );
+    try {
+      await upload(t.clients, t.partner, key, 'id,amount\n1,10\n');
+      await forgeEvent(t.clients, t.r.queueUrl, t.elsewhere, forged);
+      await waitFor(
+        'both quarantines',
+        async () =>
+          (await t.storyOf(t.partner, key)).length === 1 &&
+          (await t.storyOf(t.elsewhere, forged)).length === 1,
+        { timeoutMs: 30_000 },
+      );
+      expect(await t.storyOf(t.elsewhere, forged)).toEqual(['QUARANTINED(0)']);
+      const env = retryEnvironment({
+        metadataTable: t.r.tableName,
+        quarantineBucket: t.r.quarantineBucket,
+        alertsTopicArn: t.r.topicArn,
+        inputBucket: t.r.inputBucket,
+        sourceBuckets: [t.r.inputBucket, t.partner],
+        policy: { baseDelaySeconds: 0 },
+      });
+      const handler = buildRetryHandler(loadRetryConfig(env), { clients: t.clients, logger: silentLogger });
+
+      // Act
+      const result = await handler({} as never);
+
+      // Assess: the partner file went back into the partner bucket (not the primary) and was processed
+      expect(result).toMatchObject({ examined: 2, retried: 1, skipped: 1, failed: 0 });
+      await waitFor('PROCESSED', async () => (await t.storyOf(t.partner, key)).includes('PROCESSED(1)'), {
+        timeoutMs: 20_000,
+      });
+      expect(await t.storyOf(t.partner, key)).toEqual(['QUARANTINED(0)', 'RETRIED', 'PROCESSED(1)']);
+      const step = (await fileHistory(t.clients.dynamo, t.r.tableName, t.partner, key)).steps[0];
+      expect(step?.detail).toContain(`back to s3://${t.partner}/${key}`);
+      expect(await t.exists(t.partner, key)).toBe(true);
+      expect(await t.exists(t.r.inputBucket, key)).toBe(false);
+      // The forged one: refused, nothing copied anywhere, its quarantine copy kept, no step written
+      expect(await t.storyOf(t.elsewhere, forged)).toEqual(['QUARANTINED(0)']);
+      expect(await t.exists(t.elsewhere, forged)).toBe(false);
+      expect(await t.exists(t.r.inputBucket, forged)).toBe(false);
+      const planted = (await uploadRecords(t.clients, t.r.tableName)).find((u) => u.key === forged);
+      expect(await t.exists(t.r.quarantineBucket, planted?.quarantineKey ?? '')).toBe(true);
+    } finally {
+      await t.pipeline.runner.stop();
+    }
+  });
+
+  it('retryManual (the code of `retry` and the dashboard) puts a second source’s file back by key, and refuses another bucket', async () => {
+    // Prepare
+    const key = 'partner/by hand.csv';
+    const forged = 'forged/by-hand.csv';
+    const t = await startTwoSources(
+      'rq7',
+      new Map([
+        [key, 1],
+        [forged, 1],
+      ]),
+    );
+    try {
+      await upload(t.clients, t.partner, key, 'id,amount\n1,10\n');
+      await forgeEvent(t.clients, t.r.queueUrl, t.elsewhere, forged);
+      await waitFor(
+        'both quarantines',
+        async () =>
+          (await t.storyOf(t.partner, key)).length === 1 &&
+          (await t.storyOf(t.elsewhere, forged)).length === 1,
+        { timeoutMs: 30_000 },
+      );
+      const store = createDynamoOpsStore(t.clients.dynamo, t.r.tableName);
+      const deps = { objects: createS3ObjectStore(t.clients.s3), ledger: store, history: store };
+      const options = {
+        inputBucket: t.r.inputBucket,
+        sourceBuckets: [t.r.inputBucket, t.partner],
+        quarantineBucket: t.r.quarantineBucket,
+      };
+
+      // Act
+      const all = await retryManual({ all: true }, { ...options, dryRun: true }, deps);
+      const byKey = await retryManual({ keys: [key], bucket: t.partner }, options, deps);
+      const refusedByKey = await retryManual({ keys: [forged], bucket: t.elsewhere }, options, deps);
+
+      // Assess
+      expect(byKey.outcomes).toEqual([
+        expect.objectContaining({ bucket: t.partner, key, action: 'retried', attempt: 1 }),
+      ]);
+      expect(refusedByKey.outcomes).toEqual([
+        expect.objectContaining({ bucket: t.elsewhere, action: 'skipped', why: 'not-a-source' }),
+      ]);
+      expect(refusedByKey.outcomes[0]?.detail).toContain(`bucket ${t.elsewhere} is not a source`);
+      // --all --dry-run lists every bucket's quarantines: the partner file would go back, the forged one is refused
+      expect(all.outcomes.map((o) => [o.bucket, o.action, o.why])).toEqual(
+        expect.arrayContaining([
+          [t.partner, 'would-retry', undefined],
+          [t.elsewhere, 'skipped', 'not-a-source'],
+        ]),
+      );
+      expect(all.outcomes).toHaveLength(2);
+      await waitFor('PROCESSED', async () => (await t.storyOf(t.partner, key)).includes('PROCESSED(1)'), {
+        timeoutMs: 20_000,
+      });
+      expect(await t.storyOf(t.partner, key)).toEqual(['QUARANTINED(0)', 'RETRIED', 'PROCESSED(1)']);
+      expect(await t.exists(t.r.inputBucket, key)).toBe(false);
+      expect(await t.storyOf(t.elsewhere, forged)).toEqual(['QUARANTINED(0)']);
+      expect(await t.exists(t.elsewhere, forged)).toBe(false);
+    } finally {
+      await t.pipeline.runner.stop();
     }
   });
 });

@@ -15,6 +15,7 @@ import { out, withTarget } from '../run.ts';
 import type { Target } from '../target.ts';
 
 interface RetryCliOptions {
+  bucket?: string;
   reason?: QuarantineReason;
   all?: boolean;
   auto?: boolean;
@@ -51,6 +52,7 @@ export const renderRetrySummary = (summary: RetrySummary): string => {
   if (rows.length > 0)
     lines.push(
       renderTable(rows, [
+        { header: 'BUCKET', value: (o) => truncateMiddle(o.bucket, 30) },
         { header: 'KEY', value: (o) => truncateMiddle(o.key, 60) },
         { header: 'REASON', value: (o) => o.reason ?? '' },
         { header: 'RESULT', value: (o) => ACTION_LABELS[o.action] },
@@ -66,8 +68,14 @@ export const renderRetrySummary = (summary: RetrySummary): string => {
     lines.push('Policy rejections are only retried with --force (for example after changing the policy).');
   if (summary.alertError)
     lines.push(`The RETRY_EXHAUSTED alert could not be published: ${printable(summary.alertError)}`);
+  if (rows.some((o) => o.why === 'not-a-source'))
+    lines.push(
+      "Files whose bucket is not one of the pipeline's sources are never copied anywhere: restore them by hand.",
+    );
   if (!summary.dryRun && summary.retried > 0)
-    lines.push('Retried files are back in the input bucket; follow them with `silent-scalper show <key>`.');
+    lines.push(
+      'Retried files are back in the bucket they were uploaded to; follow them with `silent-scalper show [--bucket <bucket>] <key>`.',
+    );
   return lines.join('\n');
 };
 
@@ -83,14 +91,18 @@ const retryDeps = (target: Target): RetryDeps => {
   };
 };
 
-/** `silent-scalper retry` — copy quarantined files back to the input bucket so the pipeline tries again. */
+/** `silent-scalper retry` — copy quarantined files back to their source bucket so the pipeline tries again. */
 export const retryCommand = (): Command =>
   new Command('retry')
     .summary('retry quarantined files (by key, by reason, or all)')
     .description(
-      'Copy quarantined files back to the input bucket, which sends them through the pipeline again, and record a RETRIED step in their history. Policy rejections (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH, NOT_ALLOWED, ARCHIVE_*) need --force. With --auto, run one automatic pass instead: only PROCESSING_FAILED files whose backoff has passed, RETRY_EXHAUSTED after --max-retries.',
+      "Copy quarantined files back to the bucket they were uploaded to (one of the pipeline's source buckets; files of any other bucket are refused), which sends them through the pipeline again, and record a RETRIED step in their history. Policy rejections (EMPTY_FILE, TOO_LARGE, BLOCKED_TYPE, TYPE_MISMATCH, NOT_ALLOWED, ARCHIVE_*) need --force. With --auto, run one automatic pass instead: only PROCESSING_FAILED files whose backoff has passed, RETRY_EXHAUSTED after --max-retries.",
     )
     .argument('[keys...]', 'object keys as uploaded (not URL-encoded)')
+    .option(
+      '--bucket <bucket>',
+      'with <key…>: the source bucket they were uploaded to (default: the input bucket)',
+    )
     .option('--reason <reason>', 'every file quarantined with this reason', parseReason)
     .option('--all', 'every quarantined file')
     .option('--auto', 'one automatic pass, as the schedule runs it')
@@ -111,7 +123,7 @@ export const retryCommand = (): Command =>
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  silent-scalper retry "dumps/today/report 1.pdf"\n  silent-scalper retry --reason PROCESSING_FAILED --dry-run\n  silent-scalper retry --reason TYPE_MISMATCH --force\n  silent-scalper retry --all --dry-run\n  silent-scalper retry --auto',
+      '\nExamples:\n  silent-scalper retry "dumps/today/report 1.pdf"\n  silent-scalper retry --bucket partner-drop "invoices/1.csv"\n  silent-scalper retry --reason PROCESSING_FAILED --dry-run\n  silent-scalper retry --reason TYPE_MISMATCH --force\n  silent-scalper retry --all --dry-run\n  silent-scalper retry --auto',
     )
     .action(async (keys: string[], options: RetryCliOptions, command: Command) => {
       const modes = [
@@ -122,10 +134,19 @@ export const retryCommand = (): Command =>
       ];
       if (modes.filter(Boolean).length !== 1)
         throw new CliError('choose one of: <key…>, --reason <reason>, --all or --auto (see --help).');
+      if (options.bucket !== undefined && keys.length === 0)
+        throw new CliError(
+          '--bucket goes with <key…>: --reason, --all and --auto cover every source bucket.',
+        );
       await withTarget(command, async (target) => {
+        if (options.bucket !== undefined && !target.sourceBuckets.includes(options.bucket))
+          throw new CliError(
+            `${printable(options.bucket)} is not a source bucket of this pipeline (sources: ${target.sourceBuckets.join(', ')}): retry puts files back only into the bucket they came from.`,
+          );
         const deps = retryDeps(target);
         const buckets = {
           inputBucket: target.names.inputBucket,
+          sourceBuckets: target.sourceBuckets,
           quarantineBucket: target.names.quarantineBucket,
         };
         let summary: RetrySummary;
@@ -142,7 +163,11 @@ export const retryCommand = (): Command =>
           );
         } else {
           const selection: ManualRetrySelection =
-            keys.length > 0 ? { keys } : options.reason ? { reason: options.reason } : { all: true };
+            keys.length > 0
+              ? { keys, ...(options.bucket ? { bucket: options.bucket } : {}) }
+              : options.reason
+                ? { reason: options.reason }
+                : { all: true };
           summary = await retryManual(
             selection,
             {

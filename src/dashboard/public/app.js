@@ -125,7 +125,7 @@ const retryFile = async (file) => {
   const policy = POLICY_REASONS.has(file.reason);
   const answer = await confirmAction({
     title: 'Retry from quarantine',
-    text: 'Copy this file back to the input bucket so the pipeline processes it again?',
+    text: 'Copy this file back to the bucket it was uploaded to so the pipeline processes it again?',
     key: `s3://${file.bucket}/${file.key}`,
     forceText: policy
       ? `It was rejected by policy (${file.reason}): retrying only helps if the policy changed.`

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY_POLICY } from '../../../src/config/retryConfig.ts';
+import { retryFile } from '../../../src/ops/retryFile.ts';
 import { retryManual } from '../../../src/ops/retryManual.ts';
 import { decideAutomatic, retryDueAtMs } from '../../../src/ops/retryPolicy.ts';
 import { retryQuarantine } from '../../../src/ops/retryQuarantine.ts';
@@ -19,12 +20,13 @@ const policy = { ...DEFAULT_RETRY_POLICY, inputBucket: INPUT, quarantineBucket: 
 const quarantined = (
   env: { table: FakeTable; store: FakeObjectStore },
   key: string,
-  args: { attempt?: number; reason?: QuarantineReason; atMs?: number } = {},
+  args: { attempt?: number; reason?: QuarantineReason; atMs?: number; bucket?: string } = {},
 ): FileRecord => {
   const atMs = args.atMs ?? T0;
+  const bucket = args.bucket ?? INPUT;
   const reason = args.reason ?? QuarantineReason.PROCESSING_FAILED;
   const record = makeFileRecord({
-    bucket: INPUT,
+    bucket,
     key,
     status: FileStatus.QUARANTINED,
     reason,
@@ -44,7 +46,7 @@ const quarantined = (
       owner: 'team-a',
       ...(args.attempt ? { [OBJECT_METADATA.attempt]: String(args.attempt) } : {}),
       [OBJECT_METADATA.reason]: reason,
-      [OBJECT_METADATA.sourceBucket]: INPUT,
+      [OBJECT_METADATA.sourceBucket]: bucket,
       [OBJECT_METADATA.sourceKey]: encodeURIComponent(key),
       [OBJECT_METADATA.quarantinedAt]: iso(atMs),
       [OBJECT_METADATA.error]: 'TimeoutError',
@@ -262,5 +264,69 @@ describe('retryManual', () => {
     );
     expect(summary.outcomes.map((o) => o.action).sort()).toEqual(['would-retry', 'would-retry']);
     expect(env.store.get(INPUT, 'l.csv')).toBeUndefined();
+  });
+});
+
+describe('several sources', () => {
+  const PARTNER = 'partner-bucket';
+  const ROGUE = 'rogue-bucket';
+  const sources = { ...policy, sourceBuckets: [INPUT, PARTNER] };
+
+  it('the automatic pass copies each file back into its own source bucket and refuses a bucket that is no source', async () => {
+    // Prepare
+    const env = setup();
+    quarantined(env, 'p/one.csv', { bucket: PARTNER });
+    quarantined(env, 'r/planted.csv', { bucket: ROGUE });
+    env.at(T0 + 61_000);
+    // Act
+    const summary = await retryQuarantine(sources, env.deps);
+    // Assess
+    expect(summary).toMatchObject({ examined: 2, retried: 1, skipped: 1, failed: 0 });
+    expect(env.store.get(PARTNER, 'p/one.csv')?.metadata[OBJECT_METADATA.attempt]).toBe('1');
+    expect(env.store.get(INPUT, 'p/one.csv')).toBeUndefined();
+    const refused = summary.outcomes.find((o) => o.bucket === ROGUE);
+    expect(refused).toMatchObject({ action: 'skipped', why: 'not-a-source', reason: 'PROCESSING_FAILED' });
+    expect(refused?.detail).toContain(
+      `bucket ${ROGUE} is not a source of this pipeline (sources: ${INPUT}, ${PARTNER})`,
+    );
+    // Nothing copied anywhere, nothing deleted, no step: the quarantined object stays.
+    expect(env.store.get(ROGUE, 'r/planted.csv')).toBeUndefined();
+    expect(env.store.get(INPUT, 'r/planted.csv')).toBeUndefined();
+    expect(env.store.get(QUARANTINE, 'r/planted.csv')).toBeDefined();
+    expect(env.table.steps('r/planted.csv')).toEqual([]);
+  });
+
+  it('without sourceBuckets only the primary is a source (the configuration from before several sources)', async () => {
+    const env = setup();
+    quarantined(env, 'p/two.csv', { bucket: PARTNER });
+    env.at(T0 + 61_000);
+    const summary = await retryQuarantine(policy, env.deps);
+    expect(summary.outcomes).toEqual([expect.objectContaining({ action: 'skipped', why: 'not-a-source' })]);
+    expect(env.store.get(PARTNER, 'p/two.csv')).toBeUndefined();
+  });
+
+  it('retryManual takes keys of another source with `bucket`, and refuses keys of a bucket that is no source unread', async () => {
+    const env = setup();
+    quarantined(env, 'p/three.csv', { bucket: PARTNER });
+    quarantined(env, 'r/four.csv', { bucket: ROGUE });
+    const byKey = await retryManual({ keys: ['p/three.csv'], bucket: PARTNER }, sources, env.deps);
+    const calls = env.store.calls.length;
+    const rogue = await retryManual({ keys: ['r/four.csv'], bucket: ROGUE }, sources, env.deps);
+    expect(byKey.outcomes).toEqual([expect.objectContaining({ bucket: PARTNER, action: 'retried' })]);
+    expect(env.store.get(PARTNER, 'p/three.csv')).toBeDefined();
+    expect(rogue.outcomes).toEqual([expect.objectContaining({ bucket: ROGUE, why: 'not-a-source' })]);
+    expect(env.store.calls.length).toBe(calls);
+  });
+
+  it('retryFile itself refuses a record whose bucket is not in the sources, whatever the caller filtered', async () => {
+    const env = setup();
+    const record = quarantined(env, 'r/five.csv', { bucket: ROGUE });
+    const result = await retryFile(
+      record,
+      { quarantineBucket: QUARANTINE, sources: new Set([INPUT, PARTNER]) },
+      { objects: env.store, history: env.table, now: () => T0 },
+    );
+    expect(result).toMatchObject({ status: 'skipped', why: 'not-a-source' });
+    expect(env.store.calls).toEqual([]);
   });
 });
