@@ -20,7 +20,13 @@ import type { OpsClients } from './opsClients.ts';
 
 /** Where the checker looks. */
 export interface CheckTarget {
+  /** The primary input bucket (where expected uploads, and unrecorded quarantine objects, belong). */
   readonly inputBucket: string;
+  /**
+   * Every source bucket of the pipeline, the primary included (the construct's `sources`): a file is its
+   * bucket and key, and each of these is listed. @default [inputBucket]
+   */
+  readonly sourceBuckets?: readonly string[];
   readonly quarantineBucket: string;
   readonly metadataTable: string;
   readonly queueUrl: string;
@@ -30,6 +36,8 @@ export interface CheckTarget {
 /** An upload the caller made, when it knows: its bytes' SHA-256 proves they arrived unchanged. */
 export interface ExpectedUpload {
   readonly key: string;
+  /** @default the primary input bucket */
+  readonly bucket?: string;
   /** Hex SHA-256 of the uploaded bytes. */
   readonly sha256?: string;
 }
@@ -58,9 +66,11 @@ export const ProblemKind = {
 } as const;
 export type ProblemKind = (typeof ProblemKind)[keyof typeof ProblemKind];
 
-/** One problem found. `key` is hostile text: escape it before printing. */
+/** One problem found. `key` (and a forged record's `bucket`) is hostile text: escape it before printing. */
 export interface CheckProblem {
   readonly kind: ProblemKind;
+  /** The source bucket the file was uploaded to. */
+  readonly bucket: string;
   readonly key: string;
   readonly detail: string;
 }
@@ -84,7 +94,7 @@ export interface CheckResult {
 
 /** Options of {@link checkConsistency}. */
 export interface CheckOptions {
-  /** Uploads the caller made (all in the input bucket). Without it, uploads are what the buckets and table hold. */
+  /** Uploads the caller made (in the input bucket unless they name another source). Without it, uploads are what the buckets and table hold. */
   readonly expected?: readonly ExpectedUpload[];
   /** @default 50 */
   readonly maxProblems?: number;
@@ -202,8 +212,20 @@ const sha256Of = async (clients: OpsClients, bucket: string, key: string): Promi
   return createHash('sha256').update(bytes).digest('hex');
 };
 
-/** Notes one problem: counts it, and keeps it while fewer than `maxProblems` are kept. */
-type Report = (kind: ProblemKind, key: string, detail: string) => void;
+/**
+ * A file of the pipeline: its source bucket and key, as one map key. Bucket names hold no `/`
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), so the first `/`
+ * splits it back.
+ */
+type FileId = string;
+const fileIdOf = (bucket: string, key: string): FileId => `${bucket}/${key}`;
+const splitFileId = (id: FileId): { bucket: string; key: string } => {
+  const slash = id.indexOf('/');
+  return { bucket: id.slice(0, slash), key: id.slice(slash + 1) };
+};
+
+/** Notes one problem of one file: counts it, and keeps it while fewer than `maxProblems` are kept. */
+type Report = (kind: ProblemKind, file: FileId, detail: string) => void;
 
 /** Where an upload's object was found, for the bytes check. */
 interface Found {
@@ -212,22 +234,36 @@ interface Found {
   readonly object: ListedObject;
 }
 
-/** What the checker reads, all at once: the upload records, both buckets, the queue depth, the DLQ. */
+/** What the checker reads, all at once: the upload records, the buckets, the queue depth, the DLQ. */
 interface Observed {
   readonly records: FileRecord[];
-  readonly input: Map<string, ListedObject>;
+  /** The objects of every source bucket, by file. */
+  readonly input: Map<FileId, ListedObject>;
   /** Quarantine objects by their own key (`<input key>@<upload id>`, docs/operations.md). */
   readonly quarantine: Map<string, ListedObject>;
-  /** The input key each quarantine object holds an upload of. */
-  readonly quarantinedKeyOf: Map<string, string>;
+  /** The file each quarantine object holds an upload of. */
+  readonly quarantinedFileOf: Map<string, FileId>;
   readonly queueMessages: number;
   readonly deadLetters: Message[];
 }
 
+/** The source buckets, the primary first. */
+const sourcesOf = (target: CheckTarget): string[] => [
+  ...new Set([target.inputBucket, ...(target.sourceBuckets ?? [])]),
+];
+
+/** Every source bucket's objects, by file. */
+const listSources = async (clients: OpsClients, target: CheckTarget): Promise<Map<FileId, ListedObject>> => {
+  const files = new Map<FileId, ListedObject>();
+  for (const bucket of sourcesOf(target))
+    for (const [key, object] of await listBucket(clients, bucket)) files.set(fileIdOf(bucket, key), object);
+  return files;
+};
+
 const observe = async (clients: OpsClients, target: CheckTarget): Promise<Observed> => {
   const [records, input, quarantine, queueMessages, deadLetters] = await Promise.all([
     scanUploads(clients, target.metadataTable),
-    listBucket(clients, target.inputBucket),
+    listSources(clients, target),
     listBucket(clients, target.quarantineBucket),
     queueDepth(clients, target.queueUrl),
     readDeadLetters(clients, target.dlqUrl),
@@ -236,45 +272,50 @@ const observe = async (clients: OpsClients, target: CheckTarget): Promise<Observ
     records,
     input,
     quarantine,
-    quarantinedKeyOf: inputKeysOfQuarantine(records, quarantine, target),
+    quarantinedFileOf: filesOfQuarantine(records, quarantine, target),
     queueMessages,
     deadLetters,
   };
 };
 
 /**
- * The input key behind each quarantine object: the record that names it, else the key before the last
- * `@` (per-upload addressing; upload ids hold no `@`), else the object key itself (an older layout).
+ * The file behind each quarantine object: the record that names it (its bucket and key), else the key
+ * before the last `@` (per-upload addressing; upload ids hold no `@`) or the object key itself (an older
+ * layout), counted under the primary bucket. Decision: an unrecorded object is not HEADed for the
+ * source bucket its metadata names; it is a lost upload either way, reported once.
  */
-const inputKeysOfQuarantine = (
+const filesOfQuarantine = (
   records: readonly FileRecord[],
   quarantine: ReadonlyMap<string, ListedObject>,
   target: CheckTarget,
-): Map<string, string> => {
-  const named = new Map<string, string>();
+): Map<string, FileId> => {
+  const named = new Map<string, FileId>();
   for (const r of records)
     if (r.quarantineKey && (r.quarantineBucket ?? target.quarantineBucket) === target.quarantineBucket)
-      named.set(r.quarantineKey, r.key);
-  const byObject = new Map<string, string>();
+      named.set(r.quarantineKey, fileIdOf(r.bucket, r.key));
+  const byObject = new Map<string, FileId>();
   for (const objectKey of quarantine.keys()) {
     const at = objectKey.lastIndexOf('@');
-    byObject.set(objectKey, named.get(objectKey) ?? (at > 0 ? objectKey.slice(0, at) : objectKey));
+    const key = at > 0 ? objectKey.slice(0, at) : objectKey;
+    byObject.set(objectKey, named.get(objectKey) ?? fileIdOf(target.inputBucket, key));
   }
   return byObject;
 };
 
-/** The quarantine objects that hold uploads of this input key. */
-const quarantineObjectsOf = (key: string, seen: Observed): string[] =>
-  [...seen.quarantinedKeyOf].filter(([, inputKey]) => inputKey === key).map(([objectKey]) => objectKey);
+/** The quarantine objects that hold uploads of this file. */
+const quarantineObjectsOf = (file: FileId, seen: Observed): string[] =>
+  [...seen.quarantinedFileOf].filter(([, of]) => of === file).map(([objectKey]) => objectKey);
 
-/** Records of the input bucket, by key (a key uploaded once has one upload item). */
-const recordsByKeyOf = (records: readonly FileRecord[], inputBucket: string): Map<string, FileRecord[]> => {
-  const byKey = new Map<string, FileRecord[]>();
+/** Records of the source buckets, by file (a key uploaded once has one upload item). */
+const recordsByFileOf = (records: readonly FileRecord[], target: CheckTarget): Map<FileId, FileRecord[]> => {
+  const sources = new Set(sourcesOf(target));
+  const byFile = new Map<FileId, FileRecord[]>();
   for (const r of records) {
-    if (r.bucket !== inputBucket) continue;
-    byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+    if (!sources.has(r.bucket)) continue;
+    const file = fileIdOf(r.bucket, r.key);
+    byFile.set(file, [...(byFile.get(file) ?? []), r]);
   }
-  return byKey;
+  return byFile;
 };
 
 /**
@@ -283,7 +324,7 @@ const recordsByKeyOf = (records: readonly FileRecord[], inputBucket: string): Ma
  * the record says.
  */
 const locate = (
-  key: string,
+  key: FileId,
   record: FileRecord,
   seen: Observed,
   target: CheckTarget,
@@ -292,10 +333,11 @@ const locate = (
 ): Found | undefined => {
   const inInput = seen.input.get(key);
   const inQuarantine = quarantineObjectsOf(key, seen).length > 0;
+  const source = { bucket: record.bucket, objectKey: record.key };
   if (record.status === FileStatus.PROCESSED) {
     if (!inInput) report(ProblemKind.misplaced, key, 'PROCESSED but not in the input bucket');
     if (inQuarantine) report(ProblemKind.misplaced, key, 'PROCESSED but also in the quarantine bucket');
-    return inInput ? { bucket: target.inputBucket, objectKey: key, object: inInput } : undefined;
+    return inInput ? { ...source, object: inInput } : undefined;
   }
   if (record.status === FileStatus.QUARANTINED && record.quarantinedInPlace) {
     // Quarantined in place (too large to copy): the bytes stay at the input key, tagged.
@@ -303,10 +345,10 @@ const locate = (
       report(ProblemKind.misplaced, key, `QUARANTINED in place (${record.reason}) but not in input`);
     if (inQuarantine)
       report(ProblemKind.misplaced, key, 'QUARANTINED in place but also in the quarantine bucket');
-    return inInput ? { bucket: target.inputBucket, objectKey: key, object: inInput } : undefined;
+    return inInput ? { ...source, object: inInput } : undefined;
   }
   if (record.status === FileStatus.QUARANTINED) {
-    const qKey = record.quarantineKey ?? key;
+    const qKey = record.quarantineKey ?? record.key;
     const copy = seen.quarantine.get(qKey);
     if (!copy) report(ProblemKind.misplaced, key, `QUARANTINED (${record.reason}) but not in quarantine`);
     if (inInput) report(ProblemKind.misplaced, key, `QUARANTINED (${record.reason}) but still in input`);
@@ -346,7 +388,7 @@ const checkBytes = (
  */
 const checkKey = (
   clients: OpsClients,
-  key: string,
+  key: FileId,
   found: readonly FileRecord[],
   seen: Observed,
   target: CheckTarget,
@@ -385,19 +427,21 @@ export const checkConsistency = async (
   const seen = await observe(clients, target);
   const problems: CheckProblem[] = [];
   const counts = { lost: 0, duplicated: 0, misplaced: 0, changed: 0 };
-  const report: Report = (kind, key, detail) => {
+  const report: Report = (kind, file, detail) => {
     counts[kind] += 1;
-    if (problems.length < maxProblems) problems.push({ kind, key, detail });
+    if (problems.length < maxProblems) problems.push({ kind, ...splitFileId(file), detail });
   };
 
-  const recordsByKey = recordsByKeyOf(seen.records, target.inputBucket);
-  const expectedByKey = new Map((options.expected ?? []).map((u) => [u.key, u]));
-  const keys = new Set<string>([
+  const recordsByKey = recordsByFileOf(seen.records, target);
+  const expectedByKey = new Map(
+    (options.expected ?? []).map((u) => [fileIdOf(u.bucket ?? target.inputBucket, u.key), u]),
+  );
+  const keys = new Set<FileId>([
     ...expectedByKey.keys(),
     ...recordsByKey.keys(),
     ...seen.input.keys(),
-    // A quarantine object counts under the input key it holds; one without any record is a lost upload too.
-    ...seen.quarantinedKeyOf.values(),
+    // A quarantine object counts under the file it holds; one without any record is a lost upload too.
+    ...seen.quarantinedFileOf.values(),
   ]);
   const byStatus: Record<FileStatus, number> = { PROCESSED: 0, QUARANTINED: 0, GONE: 0 };
   const hashChecks: (() => Promise<void>)[] = [];

@@ -87,8 +87,11 @@ describe('silent-scalper check (the CLI, against the local pipeline on moto)', (
     expect(run.stdout).toContain('PROBLEMS FOUND');
     expect(run.stdout).toMatch(/Lost:\s+1\n/);
     expect(run.stdout).toMatch(/Misplaced:\s+1\n/);
-    expect(run.stdout).toContain(`lost       ${printable(LOST_KEY)} — no final record`);
-    expect(run.stdout).toContain(`misplaced  ${BOTH_KEY} — PROCESSED but also in the quarantine bucket`);
+    const input = resources.inputBucket;
+    expect(run.stdout).toContain(`lost       ${printable(`s3://${input}/${LOST_KEY}`)} — no final record`);
+    expect(run.stdout).toContain(
+      `misplaced  s3://${input}/${BOTH_KEY} — PROCESSED but also in the quarantine bucket`,
+    );
     expect(run.stdout).not.toMatch(UNSAFE_CHARACTER);
     // Assess: the JSON holds the same, as data (the key readable back exactly after JSON.parse)
     expect(json.code).toBe(1);

@@ -1,4 +1,9 @@
-import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -12,11 +17,17 @@ import { useMoto } from '../helpers/moto.ts';
 
 const moto = useMoto();
 
-const record = (key: string, status: string, etag: string, extra: Record<string, unknown> = {}) => ({
-  pk: `FILE#chk-input/${key}`,
+const record = (
+  key: string,
+  status: string,
+  etag: string,
+  extra: Record<string, unknown> = {},
+  bucket = 'chk-input',
+) => ({
+  pk: `FILE#${bucket}/${key}`,
   sk: `2026-12-01T10:00:00.000Z#UPLOAD#e:${etag}`,
   recordType: 'UPLOAD',
-  bucket: 'chk-input',
+  bucket,
   key,
   status,
   etag,
@@ -94,5 +105,67 @@ describe('checkConsistency (against moto)', () => {
       ['misplaced', 'both.txt'],
     ]);
     expect(sorted).toMatchObject({ replayed: 1, dropped: 1, kept: 1 });
+  });
+
+  it('checks every source bucket: a file is its bucket and key, so the same key in two buckets is two files', async () => {
+    // Prepare: a second source bucket; same.txt exists in both (each PROCESSED), partner files are
+    // quarantined (moved) and lost (no record), and nothing of the partner's is in the primary bucket
+    const clients = createAwsClients({ endpoint: moto().endpoint }, false);
+    const r = await provisionLocal({
+      clients,
+      settings: resolvePipelineSettings(),
+      names: prefixedNames('two'),
+    });
+    const partner = 'two-partner';
+    await clients.s3.send(new CreateBucketCommand({ Bucket: partner }));
+    const put = async (bucket: string, key: string) => {
+      const out = await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+      return (out.ETag ?? '').replace(/"/g, '');
+    };
+    const inPrimary = await put(r.inputBucket, 'same.txt');
+    const inPartner = await put(partner, 'same.txt');
+    const rejected = await put(partner, 'bad.exe');
+    await clients.s3.send(
+      new CopyObjectCommand({
+        Bucket: r.quarantineBucket,
+        Key: `bad.exe@e:${rejected}`,
+        CopySource: `${partner}/bad.exe`,
+      }),
+    );
+    await clients.s3.send(new DeleteObjectCommand({ Bucket: partner, Key: 'bad.exe' }));
+    await put(partner, 'lost.txt');
+    const items = [
+      record('same.txt', 'PROCESSED', inPrimary, {}, r.inputBucket),
+      record('same.txt', 'PROCESSED', inPartner, {}, partner),
+      record(
+        'bad.exe',
+        'QUARANTINED',
+        rejected,
+        {
+          reason: 'BLOCKED_TYPE',
+          quarantineBucket: r.quarantineBucket,
+          quarantineKey: `bad.exe@e:${rejected}`,
+        },
+        partner,
+      ),
+    ];
+    for (const item of items)
+      await clients.dynamo.send(new PutCommand({ TableName: r.tableName, Item: item }));
+    await clients.sqs.send(new PurgeQueueCommand({ QueueUrl: r.queueUrl }));
+    const target = { ...r, metadataTable: r.tableName, sourceBuckets: [r.inputBucket, partner] };
+
+    // Act
+    const result = await checkConsistency(clients, target);
+
+    // Assess: four files; only the partner's unrecorded one is a problem, named with its bucket
+    expect(result).toMatchObject({
+      uploads: 4,
+      byStatus: { PROCESSED: 2, QUARANTINED: 1, GONE: 0 },
+      lost: 1,
+      misplaced: 0,
+      duplicated: 0,
+      changed: 0,
+    });
+    expect(result.problems.map((p) => [p.kind, p.bucket, p.key])).toEqual([['lost', partner, 'lost.txt']]);
   });
 });

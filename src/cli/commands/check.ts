@@ -26,7 +26,8 @@ const render = (result: CheckResult): string => {
   ];
   if (result.problems.length > 0) {
     lines.push('', 'Problems (first found):');
-    for (const p of result.problems) lines.push(`  ${p.kind.padEnd(10)} ${printable(p.key)} — ${p.detail}`);
+    for (const p of result.problems)
+      lines.push(`  ${p.kind.padEnd(10)} ${printable(`s3://${p.bucket}/${p.key}`)} — ${printable(p.detail)}`);
   }
   return lines.join('\n');
 };
@@ -44,6 +45,7 @@ export const checkCommand = (): Command =>
       await withTarget(command, async (target) => {
         const result = await checkConsistency(target.clients, {
           inputBucket: target.names.inputBucket,
+          sourceBuckets: target.sourceBuckets,
           quarantineBucket: target.names.quarantineBucket,
           metadataTable: target.names.metadataTable,
           queueUrl: target.ingestQueueUrl,
