@@ -345,28 +345,37 @@ const forgeEvent = async (clients: AwsClients, queueUrl: string, bucket: string,
   );
 };
 
+/**
+ * Two sources, each with one file that ends QUARANTINED PROCESSING_FAILED (its first read fails with a
+ * permanent error): `key` uploaded to the partner source, and `forged`, named by a forged event of a
+ * bucket that is no source.
+ */
+const quarantinedInTwoSources = async (prefix: string, key: string, forged: string) => {
+  const t = await startTwoSources(
+    prefix,
+    new Map([
+      [key, 1],
+      [forged, 1],
+    ]),
+  );
+  await upload(t.clients, t.partner, key, 'id,amount\n1,10\n');
+  await forgeEvent(t.clients, t.r.queueUrl, t.elsewhere, forged);
+  await waitFor(
+    'both quarantines',
+    async () =>
+      (await t.storyOf(t.partner, key)).length === 1 && (await t.storyOf(t.elsewhere, forged)).length === 1,
+    { timeoutMs: 30_000 },
+  );
+  return t;
+};
+
 describe('quarantine retry with several sources (the construct’s `sources`)', () => {
   it('the scheduled entry (SOURCE_BUCKETS) puts a second source’s file back into that bucket, and refuses a bucket that is no source', async () => {
     // Prepare: one PROCESSING_FAILED file from the partner bucket, one from a forged event naming another bucket
     const key = 'partner/invoice 7.csv';
     const forged = 'forged/planted.csv';
-    const t = await startTwoSources(
-      'rq6',
-      new Map([
-        [key, 1],
-        [forged, 1],
-      ]),
-    );
+    const t = await quarantinedInTwoSources('rq6', key, forged);
     try {
-      await upload(t.clients, t.partner, key, 'id,amount\n1,10\n');
-      await forgeEvent(t.clients, t.r.queueUrl, t.elsewhere, forged);
-      await waitFor(
-        'both quarantines',
-        async () =>
-          (await t.storyOf(t.partner, key)).length === 1 &&
-          (await t.storyOf(t.elsewhere, forged)).length === 1,
-        { timeoutMs: 30_000 },
-      );
       expect(await t.storyOf(t.elsewhere, forged)).toEqual(['QUARANTINED(0)']);
       const env = retryEnvironment({
         metadataTable: t.r.tableName,
@@ -406,23 +415,8 @@ describe('quarantine retry with several sources (the construct’s `sources`)', 
     // Prepare
     const key = 'partner/by hand.csv';
     const forged = 'forged/by-hand.csv';
-    const t = await startTwoSources(
-      'rq7',
-      new Map([
-        [key, 1],
-        [forged, 1],
-      ]),
-    );
+    const t = await quarantinedInTwoSources('rq7', key, forged);
     try {
-      await upload(t.clients, t.partner, key, 'id,amount\n1,10\n');
-      await forgeEvent(t.clients, t.r.queueUrl, t.elsewhere, forged);
-      await waitFor(
-        'both quarantines',
-        async () =>
-          (await t.storyOf(t.partner, key)).length === 1 &&
-          (await t.storyOf(t.elsewhere, forged)).length === 1,
-        { timeoutMs: 30_000 },
-      );
       const store = createDynamoOpsStore(t.clients.dynamo, t.r.tableName);
       const deps = { objects: createS3ObjectStore(t.clients.s3), ledger: store, history: store };
       const options = {
