@@ -150,12 +150,12 @@ const recorded = (run: FileRun, facts: RecordFacts): FileOutcome => ({
 });
 
 /**
- * A message SQS sent this long after its S3 event is a replay or a redrive from the DLQ: S3 sends event
+ * A message SQS sent this long after its S3 event is a replay or a redrive from the DLQ. S3 sends event
  * notifications within seconds (https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html),
  * while a message reaches the DLQ only after `maxReceives` − 1 visibility timeouts (4 × 6 min at the
- * defaults; 4 × 18 s with the 3 s function timeout of the faults e2e). A redriven or replayed message is a new message to
- * SQS (new SentTimestamp, receive count 1), so its receive count cannot tell. A genuine notification
- * delayed longer only costs the checks below (one query and at most one GET).
+ * defaults; 4 × 18 s with the 3 s function timeout of the faults e2e). A redriven or replayed message is
+ * a new message to SQS (new SentTimestamp, receive count 1), so its receive count cannot tell. A genuine
+ * notification delayed longer only costs the checks below (one query and at most one GET).
  */
 const REPLAY_AFTER_MS = 60_000;
 
@@ -270,7 +270,8 @@ const goneOrAlreadyQuarantined = async (run: FileRun): Promise<FileOutcome> => {
   const own = await readOwnQuarantineCopy(run);
   const rebuilt = own ? await recordFromOwnCopy(run, own) : undefined;
   if (rebuilt) {
-    run.deps.logger.info('object already quarantined by an earlier delivery', run.log);
+    const reason = rebuilt.kind === 'record' ? rebuilt.record.reason : undefined;
+    run.deps.logger.info('object already quarantined by an earlier delivery', { ...run.log, reason });
     return rebuilt;
   }
   run.deps.logger.info('object no longer exists', run.log);
@@ -295,7 +296,8 @@ const completeEarlierMove = async (run: FileRun, own: OwnCopy): Promise<FileOutc
     key: event.key,
     ...(event.versionId ? { versionId: event.versionId } : run.ifMatch ? { ifMatch: run.ifMatch } : {}),
   });
-  run.deps.logger.info('completed the quarantine an earlier delivery began', run.log);
+  const reason = outcome.kind === 'record' ? outcome.record.reason : undefined;
+  run.deps.logger.info('completed the quarantine an earlier delivery began', { ...run.log, reason });
   return outcome;
 };
 
