@@ -7,12 +7,15 @@ import { type AwsClients, createAwsClients } from '../../src/adapters/awsClients
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
 import { type RunningDashboard, startDashboardServer } from '../../src/dashboard/index.ts';
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
-import { FileStatus, QuarantineReason } from '../../src/pipeline/constants.ts';
 import { printable } from '../../src/text/printable.js';
 import { launchChromium } from '../helpers/browser.ts';
-import { HOSTILE_KEYS, UNSAFE_CHARACTER, UNSAFE_CHARACTER_OR_LF } from '../helpers/hostileKeys.ts';
+import {
+  HOSTILE_KEYS,
+  putHostileQuarantines,
+  UNSAFE_CHARACTER,
+  UNSAFE_CHARACTER_OR_LF,
+} from '../helpers/hostileKeys.ts';
 import { useMoto } from '../helpers/moto.ts';
-import { makeFileRecord, putRecords } from '../helpers/trackingRecords.ts';
 
 const moto = useMoto();
 const KINDS = Object.entries(HOSTILE_KEYS);
@@ -39,20 +42,7 @@ describe('the dashboard in Chromium with hostile keys and hostile neighbours', (
   beforeAll(async () => {
     clients = createAwsClients({ endpoint: moto().endpoint }, false);
     resources = await provisionLocal({ clients, settings: resolvePipelineSettings() });
-    const now = Date.now();
-    await putRecords(
-      clients.dynamo,
-      resources.tableName,
-      KINDS.map(([, key], i) =>
-        makeFileRecord({
-          key,
-          processedAt: new Date(now - i * 1000).toISOString(),
-          status: FileStatus.QUARANTINED,
-          reason: QuarantineReason.PROCESSING_FAILED,
-          error: `read of ${key} timed out`,
-        }),
-      ),
-    );
+    await putHostileQuarantines(clients.dynamo, resources.tableName);
     dashboard = await startDashboardServer({
       clients,
       resources,

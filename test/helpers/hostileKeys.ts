@@ -1,3 +1,8 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FileStatus, QuarantineReason } from '../../src/pipeline/constants.ts';
+import type { FileRecord } from '../../src/pipeline/types.ts';
+import { makeFileRecord, putRecords } from './trackingRecords.ts';
+
 /**
  * Object keys an attacker who can upload would choose to attack whoever reads them: one per kind of
  * control or bidi trick. Every surface (CLI commands, `up`'s log, the dashboard) is tested with all.
@@ -32,3 +37,29 @@ export const UNSAFE_CHARACTER =
 export const UNSAFE_CHARACTER_OR_LF =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: this pattern exists to find control characters.
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+
+/**
+ * One record per hostile key, as the handler writes a file quarantined after a failure whose message
+ * quotes the key, newest first, with a declared content type that carries a control sequence too. For the
+ * surfaces (CLI, dashboard) that must show them all escaped.
+ */
+export const putHostileQuarantines = (
+  dynamo: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<FileRecord[]> => {
+  const now = Date.now();
+  return putRecords(
+    dynamo,
+    tableName,
+    Object.values(HOSTILE_KEYS).map((key, i) =>
+      makeFileRecord({
+        key,
+        processedAt: new Date(now - i * 1000).toISOString(),
+        status: FileStatus.QUARANTINED,
+        reason: QuarantineReason.PROCESSING_FAILED,
+        declaredContentType: 'text/plain\u001b[31m',
+        error: `read of ${key} timed out`,
+      }),
+    ),
+  );
+};

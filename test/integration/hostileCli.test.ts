@@ -9,13 +9,11 @@ import { resolvePipelineSettings } from '../../src/config/settings.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/localRuntime.ts';
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { createRunnerLogger } from '../../src/local/runnerLogger.ts';
-import { FileStatus, QuarantineReason } from '../../src/pipeline/constants.ts';
 import { printable } from '../../src/text/printable.js';
-import { HOSTILE_KEYS, UNSAFE_CHARACTER } from '../helpers/hostileKeys.ts';
+import { HOSTILE_KEYS, putHostileQuarantines, UNSAFE_CHARACTER } from '../helpers/hostileKeys.ts';
 import { waitFor } from '../helpers/localPipeline.ts';
 import { useMoto } from '../helpers/moto.ts';
 import { s3EventBody } from '../helpers/opsFakes.ts';
-import { makeFileRecord, putRecords } from '../helpers/trackingRecords.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = resolve(ROOT, 'bin/silent-scalper.mjs');
@@ -61,21 +59,7 @@ describe('CLI commands print hostile keys as visible escapes', () => {
     clients = createAwsClients({ endpoint: moto().endpoint }, false);
     resources = await provisionLocal({ clients, settings: resolvePipelineSettings() });
     // Each key quarantined after a failure whose message quotes it, as the handler records it.
-    const now = Date.now();
-    await putRecords(
-      clients.dynamo,
-      resources.tableName,
-      KINDS.map(([, key], i) =>
-        makeFileRecord({
-          key,
-          processedAt: new Date(now - i * 1000).toISOString(),
-          status: FileStatus.QUARANTINED,
-          reason: QuarantineReason.PROCESSING_FAILED,
-          declaredContentType: `text/plain\u001b[31m`,
-          error: `read of ${key} timed out`,
-        }),
-      ),
-    );
+    await putHostileQuarantines(clients.dynamo, resources.tableName);
     // And each key dead-lettered (an S3 event in the DLQ), for replay-dlq.
     for (const [, key] of KINDS)
       await clients.sqs.send(
