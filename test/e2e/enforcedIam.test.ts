@@ -28,10 +28,12 @@ import { DLQ_ATTRIBUTES, FileStatus, QuarantineReason } from '../../src/pipeline
 import { IN_PLACE_TAG, IN_PLACE_TAG_VALUE } from '../../src/pipeline/quarantine.ts';
 import type { FileRecord } from '../../src/pipeline/types.ts';
 import {
-  describeDenials,
   type EnforcedPipeline,
+  expectNoDenials as expectNoDenialsOf,
+  latestRecord,
   type Signer,
   startEnforcedPipeline,
+  waitForRecord,
 } from '../helpers/enforcedPipeline.ts';
 import { queueCounts, uploadRecords, waitFor } from '../helpers/localPipeline.ts';
 import { useMoto } from '../helpers/moto.ts';
@@ -116,29 +118,10 @@ afterAll(async () => {
 const upload = (key: string, bytes: Uint8Array) =>
   p.as('uploader').s3.send(new PutObjectCommand({ Bucket: p.resources.inputBucket, Key: key, Body: bytes }));
 
-const latest = async (key: string): Promise<FileRecord | undefined> =>
-  (await uploadRecords(p.as('admin'), p.resources.tableName))
-    .filter((r) => r.key === key)
-    .sort((a, b) => String(a.processedAt).localeCompare(String(b.processedAt)))
-    .at(-1);
-
-/** No principal of the pipeline was refused anything: otherwise the message names action and resource. */
-const expectNoDenials = () => expect(p.denials, describeDenials(p.denials)).toEqual([]);
-
-const recordOf = async (key: string, wanted: (r: FileRecord) => boolean, timeoutMs = 90_000) => {
-  let found: FileRecord | undefined;
-  await waitFor(
-    `a matching record of ${key}`,
-    async () => {
-      // Fail at once, naming action and resource, rather than time out when a permission is missing.
-      expectNoDenials();
-      found = await latest(key);
-      return found !== undefined && wanted(found);
-    },
-    { timeoutMs, intervalMs: 300 },
-  );
-  return found as FileRecord;
-};
+const latest = (key: string) => latestRecord(p, key);
+const expectNoDenials = () => expectNoDenialsOf(p);
+const recordOf = (key: string, wanted: (r: FileRecord) => boolean, timeoutMs?: number) =>
+  waitForRecord(p, key, wanted, timeoutMs);
 
 const exists = (clients: AwsClients, bucket: string, key: string) =>
   clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(

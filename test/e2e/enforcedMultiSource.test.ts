@@ -9,14 +9,14 @@ import { buildDashboardActions } from '../../src/dashboard/actions.ts';
 import { createDynamoOpsStore } from '../../src/ops/dynamoOpsStore.ts';
 import { retryQuarantine } from '../../src/ops/retryQuarantine.ts';
 import { FileStatus, QuarantineReason } from '../../src/pipeline/constants.ts';
-import { PermanentError } from '../../src/pipeline/errors.ts';
 import type { FileRecord } from '../../src/pipeline/types.ts';
 import {
-  describeDenials,
   type EnforcedPipeline,
+  expectNoDenials as expectNoDenialsOf,
   startEnforcedPipeline,
+  waitForRecord,
 } from '../helpers/enforcedPipeline.ts';
-import { uploadRecords, waitFor } from '../helpers/localPipeline.ts';
+import { failingReads } from '../helpers/failingReads.ts';
 import { useMoto } from '../helpers/moto.ts';
 
 // Retry with two sources under moto's IAM enforcement: the retry role and the operator sign with exactly
@@ -27,7 +27,10 @@ const moto = useMoto();
 const settings = resolvePipelineSettings({ functionTimeoutSeconds: 1 });
 const PARTNER = 'enforced-partner-drop';
 /** Reads of these keys fail once with a permanent error: each ends PROCESSING_FAILED at once. */
-const failOnce = new Set(['auto/ledger.csv', 'manual/ledger.csv']);
+const failOnce = new Map([
+  ['auto/ledger.csv', 1],
+  ['manual/ledger.csv', 1],
+]);
 let p: EnforcedPipeline;
 
 beforeAll(async () => {
@@ -36,18 +39,7 @@ beforeAll(async () => {
     settings,
     extraSourceBuckets: [PARTNER],
     tunables: { timeSafetyMarginMs: 200 },
-    deps: (ingest) => {
-      const real = createS3ObjectStore(ingest.s3);
-      return {
-        objectStore: {
-          ...real,
-          readPrefix: async (ref) => {
-            if (failOnce.delete(ref.key)) throw new PermanentError(`injected: parser crashed on ${ref.key}`);
-            return real.readPrefix(ref);
-          },
-        },
-      };
-    },
+    deps: (ingest) => ({ objectStore: failingReads(createS3ObjectStore(ingest.s3), failOnce) }),
   });
 }, 60_000);
 
@@ -55,27 +47,8 @@ afterAll(async () => {
   await p?.stop();
 });
 
-const expectNoDenials = () => expect(p.denials, describeDenials(p.denials)).toEqual([]);
-
-const latest = async (key: string): Promise<FileRecord | undefined> =>
-  (await uploadRecords(p.as('admin'), p.resources.tableName))
-    .filter((r) => r.key === key)
-    .sort((a, b) => String(a.processedAt).localeCompare(String(b.processedAt)))
-    .at(-1);
-
-const recordOf = async (key: string, wanted: (r: FileRecord) => boolean) => {
-  let found: FileRecord | undefined;
-  await waitFor(
-    `a matching record of ${key}`,
-    async () => {
-      expectNoDenials();
-      found = await latest(key);
-      return found !== undefined && wanted(found);
-    },
-    { timeoutMs: 60_000, intervalMs: 300 },
-  );
-  return found as FileRecord;
-};
+const expectNoDenials = () => expectNoDenialsOf(p);
+const recordOf = (key: string, wanted: (r: FileRecord) => boolean) => waitForRecord(p, key, wanted, 60_000);
 
 const uploadToPartner = (key: string) =>
   p

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3ObjectStore } from '../../src/adapters/s3ObjectStore.ts';
 import { resolvePipelineSettings } from '../../src/config/settings.ts';
 import { STACK_OUTPUTS } from '../../src/config/stackOutputs.ts';
-import { PermanentError } from '../../src/pipeline/errors.ts';
 import { fileHistory } from '../../src/tracking/fileHistory.ts';
 import { encodeS3EventKey, realS3Record, s3EventBody } from '../helpers/events.ts';
+import { failingReads } from '../helpers/failingReads.ts';
 import {
   type LocalPipeline,
   prefixedNames,
@@ -33,7 +33,10 @@ const STACK = 'TwoSources';
 const KEY = 'partner/report 3.csv';
 const FORGED = 'forged/planted.csv';
 /** Reads of these keys fail once (a parser crash), whatever the bucket: each ends PROCESSING_FAILED. */
-const failOnce = new Set([KEY, FORGED]);
+const failOnce = new Map([
+  [KEY, 1],
+  [FORGED, 1],
+]);
 let p: LocalPipeline;
 let partner: string;
 let elsewhere: string;
@@ -55,18 +58,7 @@ beforeAll(async () => {
     settings,
     names: prefixedNames('ms'),
     tunables: { timeSafetyMarginMs: 500 },
-    deps: (clients) => {
-      const real = createS3ObjectStore(clients.s3);
-      return {
-        objectStore: {
-          ...real,
-          readPrefix: async (ref) => {
-            if (failOnce.delete(ref.key)) throw new PermanentError(`injected: parser crashed on ${ref.key}`);
-            return real.readPrefix(ref);
-          },
-        },
-      };
-    },
+    deps: (clients) => ({ objectStore: failingReads(createS3ObjectStore(clients.s3), failOnce) }),
   });
   const r = p.resources;
   partner = 'ms-partner-drop';

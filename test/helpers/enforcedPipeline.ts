@@ -1,5 +1,6 @@
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import type { HandlerExecutionContext, InitializeHandler, MiddlewareStack } from '@smithy/types';
+import { expect } from 'vitest';
 import type { AwsClients } from '../../src/adapters/awsClients.ts';
 import { createAwsClients } from '../../src/adapters/awsClients.ts';
 import { silentLogger } from '../../src/adapters/powertools.ts';
@@ -12,7 +13,8 @@ import { localHandlerConfig } from '../../src/local/localHandlerConfig.ts';
 import { type LocalResources, provisionLocal } from '../../src/local/provision.ts';
 import { type Runner, type SqsBatchHandler, startRunner } from '../../src/local/runner.ts';
 import { silentRunnerLogger } from '../../src/local/runnerLogger.ts';
-import { noMetrics } from './localPipeline.ts';
+import type { FileRecord } from '../../src/pipeline/types.ts';
+import { noMetrics, uploadRecords, waitFor } from './localPipeline.ts';
 
 /** Who signs: a role of the stack, or one of the two principals outside it. */
 export type Signer = keyof LocalPrincipals;
@@ -176,3 +178,37 @@ export const startEnforcedPipeline = async (options: EnforcedPipelineOptions): P
 /** The denials as one line each, for an assertion message that names action and resource. */
 export const describeDenials = (denials: readonly Denial[]): string =>
   denials.map((d) => `${d.signer} ${d.command}: ${d.message}`).join('\n');
+
+/** No principal of the pipeline was refused anything: otherwise the message names action and resource. */
+export const expectNoDenials = (p: EnforcedPipeline): void =>
+  expect(p.denials, describeDenials(p.denials)).toEqual([]);
+
+/** The newest upload record of `key` (read as the admin, who may read the table). */
+export const latestRecord = async (p: EnforcedPipeline, key: string): Promise<FileRecord | undefined> =>
+  (await uploadRecords(p.as('admin'), p.resources.tableName))
+    .filter((r) => r.key === key)
+    .sort((a, b) => String(a.processedAt).localeCompare(String(b.processedAt)))
+    .at(-1);
+
+/**
+ * Wait for the newest record of `key` to be `wanted`; fail at once, naming action and resource, rather
+ * than time out when a permission is missing.
+ */
+export const waitForRecord = async (
+  p: EnforcedPipeline,
+  key: string,
+  wanted: (r: FileRecord) => boolean,
+  timeoutMs = 90_000,
+): Promise<FileRecord> => {
+  let found: FileRecord | undefined;
+  await waitFor(
+    `a matching record of ${key}`,
+    async () => {
+      expectNoDenials(p);
+      found = await latestRecord(p, key);
+      return found !== undefined && wanted(found);
+    },
+    { timeoutMs, intervalMs: 300 },
+  );
+  return found as FileRecord;
+};

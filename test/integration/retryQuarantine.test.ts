@@ -20,10 +20,9 @@ import { type RetryPassOptions, retryQuarantine } from '../../src/ops/retryQuara
 import { startRetryTimer } from '../../src/ops/retryTimer.ts';
 import type { RetryDeps } from '../../src/ops/retryTypes.ts';
 import { OBJECT_METADATA } from '../../src/pipeline/constants.ts';
-import { PermanentError } from '../../src/pipeline/errors.ts';
-import type { ObjectStore } from '../../src/pipeline/ports.ts';
 import { fileHistory } from '../../src/tracking/fileHistory.ts';
 import { encodeS3EventKey, realS3Record, s3EventBody } from '../helpers/events.ts';
+import { failingReads } from '../helpers/failingReads.ts';
 import {
   type LocalPipeline,
   prefixedNames,
@@ -37,22 +36,6 @@ import { receiveAll } from '../helpers/opsPipeline.ts';
 const moto = useMoto();
 // The handler stops starting files when less than timeSafetyMarginMs (default 5 s) is left: keep it below the timeout.
 const settings = resolvePipelineSettings({ functionTimeoutSeconds: 10, maxBatchingWindowSeconds: 0 });
-
-/**
- * The real S3 object store with a fault: reading a planned input key fails (a permanent error, so the
- * handler quarantines it PROCESSING_FAILED at once) as many times as planned, then works.
- */
-const faultyStore = (real: ObjectStore, inputBucket: string, plan: Map<string, number>): ObjectStore => ({
-  ...real,
-  async readPrefix(ref) {
-    const left = plan.get(ref.key) ?? 0;
-    if (ref.bucket === inputBucket && left > 0) {
-      plan.set(ref.key, left - 1);
-      throw new PermanentError(`injected: parser crashed on ${ref.key}`);
-    }
-    return real.readPrefix(ref);
-  },
-});
 
 /** A queue subscribed to the alerts topic, to see what operators would get. */
 const subscribeInbox = async (clients: AwsClients, topicArn: string, name: string): Promise<string> => {
@@ -86,7 +69,7 @@ const start = async (prefix: string, plan: Map<string, number>) => {
     settings,
     names,
     tunables: { timeSafetyMarginMs: 1000 },
-    deps: { objectStore: faultyStore(createS3ObjectStore(clients.s3), names.inputBucket, plan) },
+    deps: { objectStore: failingReads(createS3ObjectStore(clients.s3), plan, { bucket: names.inputBucket }) },
   });
   const r = pipeline.resources;
   const store = createDynamoOpsStore(clients.dynamo, r.tableName);
@@ -282,24 +265,12 @@ const startTwoSources = async (prefix: string, plan: Map<string, number>) => {
   const names = prefixedNames(prefix);
   const partner = `${prefix}-partner`;
   const elsewhere = `${prefix}-elsewhere`;
-  const real = createS3ObjectStore(clients.s3);
-  const failOnce: ObjectStore = {
-    ...real,
-    async readPrefix(ref) {
-      const left = plan.get(ref.key) ?? 0;
-      if (left > 0) {
-        plan.set(ref.key, left - 1);
-        throw new PermanentError(`injected: parser crashed on ${ref.key}`);
-      }
-      return real.readPrefix(ref);
-    },
-  };
   const pipeline = await startLocalPipeline({
     endpoint: moto().endpoint,
     settings,
     names,
     tunables: { timeSafetyMarginMs: 1000 },
-    deps: { objectStore: failOnce },
+    deps: { objectStore: failingReads(createS3ObjectStore(clients.s3), plan) },
   });
   const r = pipeline.resources;
   for (const bucket of [partner, elsewhere])
