@@ -5,6 +5,7 @@ import { ObjectGoneError, PermanentError } from './errors.ts';
 import type { PolicyConfig } from './policy.ts';
 import type { Clock, LoggerPort, MetadataStore, ObjectHead, ObjectPrefix, ObjectStore } from './ports.ts';
 import {
+  deleteMovedUpload,
   findOwnQuarantineCopy,
   IN_PLACE_TAG,
   IN_PLACE_TAG_VALUE,
@@ -291,10 +292,11 @@ const completeEarlierMove = async (run: FileRun, own: OwnCopy): Promise<FileOutc
   const outcome = await recordFromOwnCopy(run, own);
   if (!outcome) return undefined;
   const { event } = run;
-  await run.deps.objectStore.deleteObject({
+  await deleteMovedUpload(run.deps.objectStore, {
     bucket: event.bucket,
     key: event.key,
-    ...(event.versionId ? { versionId: event.versionId } : run.ifMatch ? { ifMatch: run.ifMatch } : {}),
+    ...(event.versionId ? { versionId: event.versionId } : {}),
+    ...(run.ifMatch ? { eTag: run.ifMatch } : {}),
   });
   const reason = outcome.kind === 'record' ? outcome.record.reason : undefined;
   run.deps.logger.info('completed the quarantine an earlier delivery began', { ...run.log, reason });

@@ -109,6 +109,25 @@ interface UploadToQuarantine {
 }
 
 /**
+ * Delete exactly the upload a move copied, never a newer one on the same key: its version when the input
+ * bucket is versioned, else the key only while it still has the upload's (quoted) ETag.
+ */
+export const deleteMovedUpload = (
+  store: ObjectStore,
+  upload: {
+    readonly bucket: string;
+    readonly key: string;
+    readonly versionId?: string;
+    readonly eTag?: string;
+  },
+): Promise<void> =>
+  store.deleteObject({
+    bucket: upload.bucket,
+    key: upload.key,
+    ...(upload.versionId ? { versionId: upload.versionId } : upload.eTag ? { ifMatch: upload.eTag } : {}),
+  });
+
+/**
  * Move one upload to quarantine: copy it (pinned to the upload by version and ETag) to its own key
  * ({@link quarantineKeyOf}) with its content type, its metadata and ours, and the reason tag; then delete
  * it from the input bucket. The delete only runs after the copy succeeded, so a failure in between
@@ -142,10 +161,11 @@ export const quarantineObject = async (
     }),
     tags: { [REASON_TAG]: args.reason },
   });
-  await store.deleteObject({
+  await deleteMovedUpload(store, {
     bucket: args.bucket,
     key: args.key,
-    ...(args.versionId ? { versionId: args.versionId } : ifMatch ? { ifMatch } : {}),
+    ...(args.versionId ? { versionId: args.versionId } : {}),
+    ...(ifMatch ? { eTag: ifMatch } : {}),
   });
   return {
     quarantineBucket: args.quarantineBucket,
